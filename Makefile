@@ -1,0 +1,72 @@
+# The Workers' Culture Platform on one machine. `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+SERVICES := registry
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: help install broker postgres migrate seed run up down status test test-fast bench validate-deploy clean
+
+help:
+	@echo "make run      the platform in the foreground (Ctrl-C stops it)"
+	@echo "make up/down  the platform detached / stopped (pids in var/run/)"
+	@echo "make test     the whole test suite against real RabbitMQ, SQLite and PostgreSQL"
+	@echo "make bench    throughput and latency figures (see docs/PERFORMANCE.md)"
+
+$(VENV)/.installed: pyproject.toml
+	@echo "==> virtualenv and pinned dependencies ($(VENV))"
+	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON)"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --upgrade pip 2>&1 | grep -v WARNING || true
+	@$(PY) -m pip install -q -e '.[test]' 2>&1 | grep -v WARNING || true
+	@$(PY) -c "import nameko, sqlalchemy, marshmallow, pytest" && touch $@
+
+install: $(VENV)/.installed
+
+broker:
+	@echo "==> RabbitMQ"
+	@bash scripts/ensure_broker.sh
+
+postgres:
+	@echo "==> PostgreSQL (for the tests)"
+	@bash scripts/ensure_postgres.sh
+
+migrate: install
+	@echo "==> migrations"
+	@for s in $(SERVICES); do $(PY) -m services.common.migrate $$s || exit 1; done
+
+seed: migrate
+	@echo "==> demo seed (once)"
+	@$(PY) -m services.registry.seed
+
+run: install broker seed
+	@echo "==> starting $(SERVICES) in the foreground; Ctrl-C stops"
+	@for s in $(SERVICES); do echo "    $$s metrics: http://localhost:$$($(PY) -c "from services.common.config import service_config as c; print(c('$$s')['METRICS_PORT'])")/metrics"; done
+	@exec $(PY) -m services.common.run $(SERVICES)
+
+up: install broker seed
+	@echo "==> starting $(SERVICES) detached"
+	@$(PY) scripts/platformctl.py up $(SERVICES)
+
+down:
+	@$(PY) scripts/platformctl.py down $(SERVICES)
+
+status:
+	@$(PY) scripts/platformctl.py status $(SERVICES)
+
+test: install
+	@echo "==> services the tests need"
+	@bash scripts/ensure_broker.sh --management
+	@bash scripts/ensure_postgres.sh
+	@echo "==> pytest"
+	@$(PY) -m pytest -q $(PYTEST_ARGS)
+
+bench: install broker postgres
+	@$(PY) bench/bench_registry.py $(BENCH_ARGS)
+
+validate-deploy:
+	@bash deploy/validate.sh
+
+clean:
+	rm -rf var/run var/log var/*.db var/*.db-*

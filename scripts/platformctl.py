@@ -1,0 +1,115 @@
+"""Starts and stops the platform on one machine: ``up``, ``down``, ``status``.
+
+``up`` starts each service detached (``python -m services.common.run <service>``), writes its pid to
+``var/run/<service>.pid`` and its log to ``var/log/<service>.log``, and returns only when every
+service answers ``health()`` over RPC (or fails, printing the log's tail). ``down`` sends SIGTERM,
+waits for a clean stop (SIGKILL after 30 s) and removes the pid files.
+"""
+from __future__ import annotations
+
+import services.common  # noqa: F401  (silences eventlet's banner)
+
+import eventlet
+
+eventlet.monkey_patch()
+
+import argparse  # noqa: E402
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from services.common import config as cfg
+
+PLATFORM = ("registry",)  # the services built so far, in start order
+RUN, LOG = cfg.var_dir() / "run", cfg.var_dir() / "log"
+
+
+def _pid(service: str) -> int | None:
+    path = RUN / f"{service}.pid"
+    try:
+        pid = int(path.read_text())
+        os.kill(pid, 0)
+        return pid
+    except (FileNotFoundError, ValueError, ProcessLookupError):
+        path.unlink(missing_ok=True)
+        return None
+
+
+def _health(service: str, timeout: float) -> dict:
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    with ClusterRpcProxy({"AMQP_URI": os.environ.get("AMQP_URI", cfg.DEFAULT_AMQP_URI)}, timeout=timeout) as rpc:
+        return getattr(rpc, service).health()
+
+
+def up(services) -> int:
+    RUN.mkdir(parents=True, exist_ok=True)
+    LOG.mkdir(parents=True, exist_ok=True)
+    for service in services:
+        if _pid(service):
+            print(f"{service}: already running (pid {_pid(service)})")
+            continue
+        log = open(LOG / f"{service}.log", "ab")
+        proc = subprocess.Popen([sys.executable, "-m", "services.common.run", service], stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        (RUN / f"{service}.pid").write_text(str(proc.pid))
+        print(f"{service}: started (pid {proc.pid}, log var/log/{service}.log)")
+    for service in services:
+        deadline = time.monotonic() + 60
+        while True:
+            if _pid(service) is None:
+                print(f"{service}: exited during start-up; last log lines:", file=sys.stderr)
+                print("".join((LOG / f"{service}.log").read_text().splitlines(True)[-20:]), file=sys.stderr)
+                return 1
+            try:
+                health = _health(service, timeout=5)
+                print(f"{service}: answers RPC: {health}; metrics on "
+                      f"http://localhost:{cfg.service_config(service)['METRICS_PORT']}/metrics")
+                break
+            except Exception as exc:  # noqa: BLE001 - not up yet
+                if time.monotonic() > deadline:
+                    print(f"{service}: no RPC answer after 60 s ({exc})", file=sys.stderr)
+                    return 1
+                time.sleep(0.5)
+    return 0
+
+
+def down(services) -> int:
+    for service in reversed(services):
+        pid = _pid(service)
+        if pid is None:
+            print(f"{service}: not running")
+            continue
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while _pid(service) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if _pid(service):
+            os.kill(pid, signal.SIGKILL)
+            print(f"{service}: killed after 30 s")
+        else:
+            print(f"{service}: stopped")
+        (RUN / f"{service}.pid").unlink(missing_ok=True)
+    return 0
+
+
+def status(services) -> int:
+    for service in services:
+        pid = _pid(service)
+        print(f"{service}: {'running, pid %d' % pid if pid else 'stopped'}")
+    return 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=("up", "down", "status"))
+    parser.add_argument("services", nargs="*", default=list(PLATFORM))
+    args = parser.parse_args()
+    sys.exit({"up": up, "down": down, "status": status}[args.command](args.services))
+
+
+if __name__ == "__main__":
+    main()

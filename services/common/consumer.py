@@ -1,0 +1,143 @@
+"""The idempotent consumer: ``@event_handler(source_service, event_type)``.
+
+Over nameko's ``EventHandler`` it guarantees, for a handler ``def on_x(self, envelope)``:
+
+- **applied once**: the envelope's ``id`` is recorded in the ``inbox`` table in the handler's own
+  transaction; a redelivery of an id already there is acknowledged and skipped. Two replicas
+  racing on one id: the second commit hits the inbox's primary key and is rolled back as a
+  duplicate.
+- **acknowledged only after the commit**: a crash before it redelivers the event.
+- **no hot loop**: a failing handler is rolled back and the message goes to ``<queue>.retry``, a
+  queue whose per-message TTL (``CONSUMER_RETRY_DELAY_MS``, doubled each try) dead-letters it back
+  to the handler's queue; after ``CONSUMER_MAX_TRIES`` tries, or at once for a message that is not
+  a valid envelope, it goes to ``<queue>.dlq`` with the error in its headers, is logged and counted
+  (``culture_dead_lettered_total``), and the service keeps consuming.
+"""
+from __future__ import annotations
+
+import logging
+import traceback
+
+from kombu import Connection, Queue
+from marshmallow import ValidationError
+from nameko.events import EventHandler
+from nameko.exceptions import ContainerBeingKilled
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from .db import Database
+from .envelope import ENVELOPE, utcnow
+from .metrics import DEAD_LETTERED, EVENTS_HANDLED
+
+log = logging.getLogger(__name__)
+TRIES_HEADER = "x-culture-tries"
+
+
+class IdempotentEventHandler(EventHandler):
+    def __init__(self, source_service, event_type, **kwargs):
+        # Each replica shares one queue per handler (SERVICE_POOL); messages stay in the queue
+        # while no consumer runs.
+        kwargs.setdefault("reliable_delivery", True)
+        super().__init__(source_service, event_type, **kwargs)
+
+    def setup(self):
+        super().setup()
+        config = self.container.config
+        self.service = self.container.service_name
+        self.handler_name = f"{self.service}.{self.method_name}"
+        self.amqp_uri = config["AMQP_URI"]
+        self.max_tries = int(config.get("CONSUMER_MAX_TRIES", 5))
+        self.retry_delay_ms = int(config.get("CONSUMER_RETRY_DELAY_MS", 500))
+        self.db = next(d for d in self.container.dependencies if isinstance(d, Database))
+        self.inbox = self.db.metadata.tables["inbox"]
+        self.retry_queue = Queue(f"{self.queue.name}.retry", durable=True, queue_arguments={
+            "x-dead-letter-exchange": "", "x-dead-letter-routing-key": self.queue.name})
+        self.dead_letter_queue = Queue(f"{self.queue.name}.dlq", durable=True)
+
+    def start(self):
+        with self._connection() as conn:
+            for queue in (self.retry_queue, self.dead_letter_queue):
+                queue.bind(conn.default_channel).declare()
+        super().start()
+
+    def _connection(self):
+        return Connection(self.amqp_uri, transport_options={"confirm_publish": True})
+
+    def handle_message(self, body, message):
+        try:
+            envelope = ENVELOPE.load(body)
+        except (ValidationError, TypeError) as exc:
+            self._dead_letter(message, f"not a valid event envelope: {exc}")
+            return
+        if self._already_applied(envelope["id"]):
+            EVENTS_HANDLED.labels(self.service, self.handler_name, "duplicate").inc()
+            self.queue_consumer.ack_message(message)
+            return
+        context_data = self.unpack_message_headers(message)
+        handler = lambda worker_ctx, result, exc_info: self._finish(message, envelope, worker_ctx, result, exc_info)  # noqa: E731
+        try:
+            self.container.spawn_worker(self, (body,), {}, context_data=context_data,
+                                        handle_result=handler)
+        except ContainerBeingKilled:
+            self.queue_consumer.requeue_message(message)
+
+    def _already_applied(self, event_id: str) -> bool:
+        with self.db.session() as session:
+            return session.execute(select(self.inbox.c.event_id).where(
+                self.inbox.c.event_id == event_id, self.inbox.c.handler == self.handler_name)
+            ).first() is not None
+
+    def _finish(self, message, envelope, worker_ctx, result, exc_info):
+        if exc_info is None:
+            session = self.db.sessions[worker_ctx]
+            session.execute(insert(self.inbox).values(
+                event_id=envelope["id"], handler=self.handler_name, event_type=envelope["type"],
+                source=envelope["source"], processed_at=utcnow()))
+        exc_info = self.db.finish(worker_ctx, exc_info)
+        if exc_info is None:
+            EVENTS_HANDLED.labels(self.service, self.handler_name, "applied").inc()
+            self.queue_consumer.ack_message(message)
+        elif isinstance(exc_info[1], IntegrityError) and self._already_applied(envelope["id"]):
+            EVENTS_HANDLED.labels(self.service, self.handler_name, "duplicate").inc()
+            self.queue_consumer.ack_message(message)
+            exc_info = None
+        else:
+            EVENTS_HANDLED.labels(self.service, self.handler_name, "failed").inc()
+            self._retry_or_dead_letter(message, exc_info)
+        return result, exc_info
+
+    def _retry_or_dead_letter(self, message, exc_info):
+        tries = int((message.headers or {}).get(TRIES_HEADER, 1))
+        error = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
+        if tries >= self.max_tries:
+            self._dead_letter(message, f"failed {tries} times: {error}")
+            return
+        delay = self.retry_delay_ms * 2 ** (tries - 1)
+        log.warning("%s: event failed (try %d of %d), retrying in %d ms: %s",
+                    self.handler_name, tries, self.max_tries, delay, error)
+        self._republish(message, self.retry_queue, {TRIES_HEADER: tries + 1}, expiration=delay / 1000)
+
+    def _dead_letter(self, message, reason: str):
+        log.error("%s: dead-lettering a message to %s: %s", self.handler_name,
+                  self.dead_letter_queue.name, reason)
+        self._republish(message, self.dead_letter_queue,
+                        {"x-culture-error": reason[:1000], "x-culture-dead-lettered-at": utcnow().isoformat()})
+        DEAD_LETTERED.labels(self.service, self.dead_letter_queue.name).inc()
+
+    def _republish(self, message, queue: Queue, headers: dict, expiration=None):
+        """Move ``message`` to ``queue`` (confirmed), then ack it; on failure requeue it."""
+        try:
+            with self._connection() as conn:
+                conn.Producer().publish(
+                    message.body, exchange="", routing_key=queue.name,
+                    content_type=message.content_type, content_encoding=message.content_encoding,
+                    headers={**(message.headers or {}), **headers}, delivery_mode=2,
+                    expiration=expiration, retry=True, retry_policy={"max_retries": 3})
+        except Exception:  # noqa: BLE001 - keep the message rather than lose it
+            log.exception("%s: could not move a message to %s; requeueing it", self.handler_name, queue.name)
+            self.queue_consumer.requeue_message(message)
+            return
+        self.queue_consumer.ack_message(message)
+
+
+event_handler = IdempotentEventHandler.decorator

@@ -1,0 +1,128 @@
+"""The kit's RPC entrypoint: ``@rpc``, or ``@rpc(roles=..., write=True)``.
+
+Over nameko's ``Rpc`` it adds, in this order, for every call:
+
+1. a declarative check before any worker runs: ``roles`` needs a valid token naming one of them
+   (``Unauthorized`` / ``Forbidden``); wrong arguments become ``ValidationFailed``;
+2. after the method: for ``write=True`` an ``audit_log`` row (who, what, when, target) in the
+   worker's transaction, then the commit, *before* the reply is sent, so "done" means committed;
+3. errors mapped once: marshmallow ``ValidationError`` -> ``ValidationFailed``, a database
+   integrity error -> ``Conflict``, the contract's errors as they are, anything else ->
+   ``InternalError`` with a reference to the logged traceback;
+4. metrics: requests, errors by type, latency.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+import time
+import uuid
+from functools import partial
+
+from marshmallow import ValidationError
+from nameko.exceptions import ContainerBeingKilled, IncorrectSignature
+from nameko.rpc import Rpc as NamekoRpc
+from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
+
+from .auth import decode_caller
+from .db import Database
+from .envelope import utcnow
+from .errors import CONTRACT_ERRORS, Conflict, InternalError, ValidationFailed
+from .metrics import RPC_ERRORS, RPC_LATENCY, RPC_REQUESTS
+
+log = logging.getLogger(__name__)
+
+
+def to_contract_error(exc: BaseException, where: str) -> BaseException:
+    """The error a caller may see for ``exc``."""
+    if isinstance(exc, CONTRACT_ERRORS):
+        return exc
+    if isinstance(exc, ValidationError):
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        return ValidationFailed(messages)
+    if isinstance(exc, IntegrityError):
+        log.info("%s: integrity error mapped to Conflict: %s", where, exc.orig)
+        return Conflict("the change conflicts with existing data (a duplicate or a rule the database enforces)")
+    ref = uuid.uuid4().hex[:12]
+    log.error("%s: internal error ref=%s", where, ref, exc_info=(type(exc), exc, exc.__traceback__))
+    return InternalError(f"internal error (ref {ref}); the service logged the details")
+
+
+class Rpc(NamekoRpc):
+    def __init__(self, roles=None, write: bool = False, **kwargs):
+        self.roles = tuple(roles) if roles else None
+        self.write = write
+        super().__init__(**kwargs)
+
+    def setup(self):
+        super().setup()
+        self.service = self.container.service_name
+        self.secret = self.container.config.get("JWT_SECRET")
+        self.db = next((d for d in self.container.dependencies if isinstance(d, Database)), None)
+
+    def check_signature(self, args, kwargs):
+        try:
+            super().check_signature(args, kwargs)
+        except IncorrectSignature as exc:
+            raise ValidationFailed({"_schema": [f"{self.method_name}: {exc}"]}) from None
+
+    def handle_message(self, body, message):
+        started = time.perf_counter()
+        RPC_REQUESTS.labels(self.service, self.method_name).inc()
+        try:
+            try:
+                args, kwargs = body["args"], body["kwargs"]
+            except (KeyError, TypeError):
+                raise ValidationFailed({"_schema": ["message missing args or kwargs"]}) from None
+            self.check_signature(args, kwargs)
+            context_data = self.unpack_message_headers(message)
+            caller = None
+            if self.roles:
+                caller = decode_caller(context_data.get("authorization"), self.secret)
+                caller.require_role(self.roles)
+        except Exception as exc:  # noqa: BLE001 - every refusal goes back to the caller
+            self._count_error(exc)
+            self.rpc_consumer.handle_result(message, None, (type(exc), exc, exc.__traceback__))
+            return
+        handle_result = partial(self._finish, message, started, caller)
+        try:
+            self.container.spawn_worker(self, args, kwargs, context_data=context_data,
+                                        handle_result=handle_result)
+        except ContainerBeingKilled:
+            self.rpc_consumer.requeue_message(message)
+
+    def _finish(self, message, started, caller, worker_ctx, result, exc_info):
+        if exc_info is None and self.write and self.db is not None:
+            exc_info = self._audit(worker_ctx, caller, result)
+        if self.db is not None:
+            exc_info = self.db.finish(worker_ctx, exc_info)
+        if exc_info is not None:
+            exc = to_contract_error(exc_info[1], f"{self.service}.{self.method_name}")
+            self._count_error(exc)
+            exc_info = (type(exc), exc, None)
+            result = None
+        RPC_LATENCY.labels(self.service, self.method_name).observe(time.perf_counter() - started)
+        return self.rpc_consumer.handle_result(message, result, exc_info)
+
+    def _audit(self, worker_ctx, caller, result):
+        try:
+            session = self.db.sessions[worker_ctx]
+            target = result.get("id") if isinstance(result, dict) else None
+            if target is None and worker_ctx.args:
+                target = str(worker_ctx.args[0])[:64]
+            session.execute(insert(self.db.metadata.tables["audit_log"]).values(
+                at=utcnow(), actor=caller.sub if caller else "anonymous",
+                actor_name=caller.name if caller else None,
+                actor_org_id=caller.org_id if caller else None,
+                action=self.method_name, target=target,
+                details={"args": list(worker_ctx.args), "kwargs": dict(worker_ctx.kwargs)}))
+            return None
+        except Exception:  # noqa: BLE001 - no audit row, no write
+            return sys.exc_info()
+
+    def _count_error(self, exc):
+        RPC_ERRORS.labels(self.service, self.method_name, type(exc).__name__).inc()
+
+
+rpc = Rpc.decorator

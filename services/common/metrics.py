@@ -1,0 +1,83 @@
+"""Prometheus metrics, and the HTTP endpoint that serves them.
+
+Every service exposes on its metrics port (``<SERVICE>_METRICS_PORT``; 0 picks a free port):
+``/metrics`` (Prometheus text format) and ``/healthz`` (200 when the database answers, for
+Kubernetes probes). The kit's metrics carry a ``service`` label; services add domain gauges with
+``MetricsServer.gauge_function``.
+"""
+from __future__ import annotations
+
+import json
+import logging
+
+import eventlet
+import eventlet.wsgi
+from nameko.extensions import DependencyProvider
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram, make_wsgi_app
+
+log = logging.getLogger(__name__)
+
+RPC_REQUESTS = Counter("culture_rpc_requests_total", "RPC calls handled", ["service", "method"])
+RPC_ERRORS = Counter("culture_rpc_errors_total", "RPC calls that returned an error",
+                     ["service", "method", "error"])
+RPC_LATENCY = Histogram("culture_rpc_latency_seconds", "RPC handling time, commit included",
+                        ["service", "method"],
+                        buckets=(.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10))
+OUTBOX_BACKLOG = Gauge("culture_outbox_backlog", "Outbox events not yet published", ["service"])
+OUTBOX_AGE = Gauge("culture_outbox_oldest_age_seconds",
+                   "Age of the oldest unpublished outbox event (0 when none)", ["service"])
+OUTBOX_PUBLISHED = Counter("culture_outbox_published_total", "Events published by the relay", ["service"])
+EVENTS_HANDLED = Counter("culture_events_handled_total", "Events applied by idempotent handlers",
+                         ["service", "handler", "outcome"])
+DEAD_LETTERED = Counter("culture_dead_lettered_total", "Messages sent to a dead-letter queue",
+                        ["service", "queue"])
+
+
+def _health_app(ping):
+    metrics_app = make_wsgi_app(REGISTRY)
+
+    def app(environ, start_response):
+        if environ.get("PATH_INFO") == "/healthz":
+            ok = ping()
+            start_response("200 OK" if ok else "503 Service Unavailable",
+                           [("Content-Type", "application/json")])
+            return [json.dumps({"database": "ok" if ok else "error"}).encode()]
+        return metrics_app(environ, start_response)
+
+    return app
+
+
+class MetricsServer(DependencyProvider):
+    """Serves ``/metrics`` and ``/healthz`` on the service's metrics port."""
+
+    def __init__(self):
+        self.port = None
+        self._server_thread = None
+        self._gauges = []
+
+    def gauge_function(self, gauge, fn, **labels):
+        """Have ``gauge`` read ``fn()`` at scrape time (``fn`` must be cheap and must not raise)."""
+        self._gauges.append((gauge, fn, labels))
+
+    def start(self):
+        for gauge, fn, labels in self._gauges:
+            (gauge.labels(**labels) if labels else gauge).set_function(fn)
+        port = self.container.config.get("METRICS_PORT")
+        if port is None or int(port) < 0:
+            return
+        db = next((d for d in self.container.dependencies if hasattr(d, "ping")), None)
+        ping = db.ping if db is not None else (lambda: True)
+        sock = eventlet.listen(("0.0.0.0", int(port)))
+        self.port = sock.getsockname()[1]
+        log.info("%s metrics on http://0.0.0.0:%s/metrics", self.container.service_name, self.port)
+        self._server_thread = self.container.spawn_managed_thread(
+            lambda: eventlet.wsgi.server(sock, _health_app(ping), log_output=False),
+            identifier="metrics-server")
+
+    def stop(self):
+        if self._server_thread is not None:
+            self._server_thread.kill()
+            self._server_thread = None
+
+    def kill(self):
+        self.stop()

@@ -1,0 +1,74 @@
+"""The kit's own tables, added to each service's metadata (and so to its migrations).
+
+- ``outbox``: events written in the same transaction as the change that caused them, numbered by
+  ``seq``; the relay publishes them in ``seq`` order and stamps ``sent_at``. Rows are kept: the
+  outbox is also the service's event log that ``events_since`` serves.
+- ``inbox``: ids of events a handler has applied, written in the handler's own transaction.
+- ``audit_log``: every accepted write: who, what, when, on which target.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table
+from sqlalchemy.types import TypeDecorator
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored in UTC and always read back aware (SQLite otherwise returns naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime: store aware datetimes only")
+            value = value.astimezone(timezone.utc)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+# SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
+SeqType = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def add_kit_tables(metadata: MetaData) -> None:
+    Table(
+        "outbox",
+        metadata,
+        Column("seq", SeqType, primary_key=True, autoincrement=True),
+        Column("id", String(36), nullable=False, unique=True),
+        Column("type", String(64), nullable=False),
+        Column("subject", String(64), nullable=False),
+        Column("time", UTCDateTime(), nullable=False),
+        Column("envelope", JSON, nullable=False),
+        Column("sent_at", UTCDateTime(), nullable=True),
+        Index("ix_outbox_pending", "sent_at", "seq"),
+    )
+    Table(
+        "inbox",
+        metadata,
+        Column("event_id", String(36), primary_key=True),
+        Column("handler", String(128), primary_key=True),
+        Column("event_type", String(64), nullable=False),
+        Column("source", String(64), nullable=False),
+        Column("processed_at", UTCDateTime(), nullable=False),
+    )
+    Table(
+        "audit_log",
+        metadata,
+        Column("id", SeqType, primary_key=True, autoincrement=True),
+        Column("at", UTCDateTime(), nullable=False),
+        Column("actor", String(128), nullable=False),
+        Column("actor_name", String(200), nullable=True),
+        Column("actor_org_id", String(64), nullable=True),
+        Column("action", String(64), nullable=False),
+        Column("target", String(64), nullable=True),
+        Column("details", JSON, nullable=True),
+        Index("ix_audit_target", "target"),
+        Index("ix_audit_at", "at"),
+    )

@@ -1,0 +1,1 @@
+"""The registry service: the organisation tree, the culture venue network, groups."""

@@ -1,0 +1,135 @@
+"""The registry's tables (SQLAlchemy 2). The kit's outbox, inbox and audit log are added here too."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (JSON, Float, ForeignKey, Index, Integer, MetaData, String,
+                        UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from services.common.tables import UTCDateTime, add_kit_tables
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention={
+        "ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s"})
+
+
+def _prefix_index(name: str, column: str) -> Index:
+    """An index that serves ``column LIKE 'prefix%'`` (subtree filters) on PostgreSQL too."""
+    return Index(name, column, postgresql_ops={column: "varchar_pattern_ops"})
+
+
+class Org(Base):
+    __tablename__ = "orgs"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("orgs.id"), index=True)
+    # "/<root id>/.../<own id>/": the subtree of X is every path that starts with X's path.
+    path: Mapped[str] = mapped_column(String(2000))
+    district: Mapped[str | None] = mapped_column(String(50))
+    enterprise: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    __table_args__ = (UniqueConstraint("parent_id", "name", name="uq_orgs_parent_name"),
+                      _prefix_index("ix_orgs_path", "path"))
+
+    @property
+    def ancestors(self) -> list[str]:
+        """Own id and every ancestor id, root first."""
+        return [p for p in self.path.split("/") if p]
+
+
+class Venue(Base):
+    __tablename__ = "venues"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    type: Mapped[str] = mapped_column(String(20), index=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"), index=True)
+    org_path: Mapped[str] = mapped_column(String(2000))
+    district: Mapped[str] = mapped_column(String(50), index=True)
+    address: Mapped[str] = mapped_column(String(500))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    opening_hours: Mapped[dict] = mapped_column(JSON)
+    facilities: Mapped[list] = mapped_column(JSON)
+    art_fields: Mapped[list] = mapped_column(JSON)
+    book_count: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    spaces: Mapped[list["Space"]] = relationship(
+        back_populates="venue", cascade="all, delete-orphan", order_by="Space.position", lazy="selectin")
+    designations: Mapped[list["VenueDesignation"]] = relationship(
+        back_populates="venue", cascade="all, delete-orphan", order_by="VenueDesignation.granted_at",
+        lazy="selectin")
+    art_field_rows: Mapped[list["VenueArtField"]] = relationship(cascade="all, delete-orphan")
+
+    __table_args__ = (Index("ix_venues_lat_lon", "lat", "lon"), Index("ix_venues_name_id", "name", "id"),
+                      _prefix_index("ix_venues_org_path", "org_path"))
+
+
+class Space(Base):
+    __tablename__ = "spaces"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    venue_id: Mapped[str] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    capacity: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer)
+    venue: Mapped[Venue] = relationship(back_populates="spaces")
+    __table_args__ = (UniqueConstraint("venue_id", "name", name="uq_spaces_venue_name"),)
+
+
+class VenueArtField(Base):
+    """One row per (venue, art field): the art_field filter uses an index, not a JSON scan."""
+    __tablename__ = "venue_art_fields"
+    venue_id: Mapped[str] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True)
+    art_field: Mapped[str] = mapped_column(String(20), primary_key=True, index=True)
+
+
+class VenueDesignation(Base):
+    __tablename__ = "venue_designations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    venue_id: Mapped[str] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
+    designation: Mapped[str] = mapped_column(String(30), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(100))  # "rpc:<sub>" or "award:<event id>"
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoke_reason: Mapped[str | None] = mapped_column(String(1000))
+    venue: Mapped[Venue] = relationship(back_populates="designations")
+
+
+class Group(Base):
+    __tablename__ = "groups"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    kind: Mapped[str] = mapped_column(String(30), index=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"), index=True)
+    org_path: Mapped[str] = mapped_column(String(2000))
+    home_venue_id: Mapped[str | None] = mapped_column(ForeignKey("venues.id"), index=True)
+    art_field: Mapped[str | None] = mapped_column(String(20), index=True)
+    members: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    designations: Mapped[list["GroupDesignation"]] = relationship(
+        cascade="all, delete-orphan", order_by="GroupDesignation.granted_at", lazy="selectin")
+    __table_args__ = (Index("ix_groups_name_id", "name", "id"), _prefix_index("ix_groups_org_path", "org_path"))
+
+
+class GroupDesignation(Base):
+    __tablename__ = "group_designations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    group_id: Mapped[str] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    designation: Mapped[str] = mapped_column(String(30))
+    year: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(100))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+add_kit_tables(Base.metadata)
+metadata = Base.metadata

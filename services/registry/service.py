@@ -1,0 +1,108 @@
+"""The registry service: nameko entrypoints, each a few lines.
+
+Parse with the schema, check the caller (roles declared on ``@rpc``; the organisation subtree in
+the use case, which knows the tree), call the use case, return the schema's dump. The kit commits
+before replying, writes the audit row for every ``write=True`` call, and maps errors.
+"""
+from __future__ import annotations
+
+from services.common.auth import ADMIN_ROLES, Auth
+from services.common.base import ServiceBase
+from services.common.consumer import event_handler
+from services.common.db import Database
+from services.common.entrypoints import rpc
+from services.common.metrics import MetricsServer
+from services.common.outbox import OutboxRelay
+
+from . import schemas as s
+from . import usecases as uc
+from .metrics import register_domain_gauges
+from .models import metadata
+
+FEDERATION = ("federation_admin",)
+ORG_WRITERS = ("federation_admin", "district_admin")
+
+
+class Service(ServiceBase):
+    name = "registry"
+
+    db = Database(metadata)
+    auth = Auth()
+    metrics = MetricsServer()
+    relay = OutboxRelay(uc.OUTBOX)
+    outbox = uc.OUTBOX
+    domain_gauges = register_domain_gauges()
+
+    # --- organisations ---
+    @rpc(roles=ORG_WRITERS, write=True)
+    def register_org(self, data):
+        return uc.ORG_OUT.dump(uc.register_org(self.db, self.auth.caller, s.OrgInput().load(data)))
+
+    @rpc
+    def get_org(self, org_id):
+        return uc.ORG_OUT.dump(uc.get_org(self.db, s.IdInput().load({"id": org_id})["id"]))
+
+    @rpc
+    def list_orgs(self, parent_id=None, limit=50, cursor=None):
+        query = s.OrgListQuery().load({"parent_id": parent_id, "limit": limit, "cursor": cursor})
+        return uc.list_orgs(self.db, query)
+
+    # --- venues ---
+    @rpc(roles=ADMIN_ROLES, write=True)
+    def register_venue(self, data):
+        return uc.VENUE_OUT.dump(uc.register_venue(self.db, self.auth.caller, s.VenueInput().load(data)))
+
+    @rpc(roles=ADMIN_ROLES, write=True)
+    def update_venue(self, venue_id, changes):
+        venue_id = s.IdInput().load({"id": venue_id})["id"]
+        venue = uc.update_venue(self.db, self.auth.caller, venue_id, s.VenueChanges().load(changes))
+        return uc.VENUE_OUT.dump(venue)
+
+    @rpc(roles=ADMIN_ROLES, write=True)
+    def set_venue_status(self, venue_id, status, reason):
+        args = s.StatusInput().load({"venue_id": venue_id, "status": status, "reason": reason})
+        return uc.VENUE_OUT.dump(uc.set_venue_status(self.db, self.auth.caller, **args))
+
+    @rpc
+    def get_venue(self, venue_id):
+        return uc.VENUE_OUT.dump(uc.get_venue(self.db, s.IdInput().load({"id": venue_id})["id"]))
+
+    @rpc
+    def search_venues(self, filters=None):
+        return uc.search_venues(self.db, s.VenueSearch().load({} if filters is None else filters))
+
+    @rpc(roles=FEDERATION, write=True)
+    def designate_venue(self, venue_id, designation, year):
+        args = s.DesignateInput().load({"venue_id": venue_id, "designation": designation, "year": year})
+        caller = self.auth.caller
+        venue = uc.designate_venue(self.db, args["venue_id"], args["designation"], args["year"],
+                                   source=f"rpc:{caller.sub}", caller=caller)
+        return uc.VENUE_OUT.dump(venue)
+
+    @rpc(roles=FEDERATION, write=True)
+    def revoke_designation(self, venue_id, designation, reason):
+        args = s.RevokeInput().load({"venue_id": venue_id, "designation": designation, "reason": reason})
+        return uc.VENUE_OUT.dump(uc.revoke_designation(self.db, self.auth.caller, **args))
+
+    # --- groups ---
+    @rpc(roles=ADMIN_ROLES, write=True)
+    def register_group(self, data):
+        return uc.GROUP_OUT.dump(uc.register_group(self.db, self.auth.caller, s.GroupInput().load(data)))
+
+    @rpc
+    def get_group(self, group_id):
+        return uc.GROUP_OUT.dump(uc.get_group(self.db, s.IdInput().load({"id": group_id})["id"]))
+
+    @rpc
+    def search_groups(self, filters=None):
+        return uc.search_groups(self.db, s.GroupSearch().load({} if filters is None else filters))
+
+    # --- the network ---
+    @rpc
+    def network_summary(self, org_id=None):
+        return uc.network_summary(self.db, s.SummaryInput().load({"org_id": org_id})["org_id"])
+
+    # --- events from other services ---
+    @event_handler("awards", "award_granted")
+    def on_award_granted(self, envelope):
+        uc.apply_award(self.db, envelope)
