@@ -45,6 +45,9 @@ class PostgresDatabases:
             self.templates[service] = name
         return self._create(f"culture_t_{uuid.uuid4().hex[:12]}", self.templates[service])
 
+    def empty(self) -> str:
+        return self._create(f"culture_t_{uuid.uuid4().hex[:12]}")
+
     def drop(self, url: str) -> None:
         name = url.rsplit("/", 1)[1]
         with self.admin.connect() as conn:
@@ -80,6 +83,18 @@ def database_url(backend, tmp_path, request):
         upgrade(service, url)
         return url
     return request.getfixturevalue("postgres").fresh(service)
+
+
+@pytest.fixture
+def empty_database(backend, tmp_path, request):
+    """``empty_database(name)``: the URL of a new empty database on the test's backend."""
+
+    def make(name: str) -> str:
+        if backend == "sqlite":
+            return f"sqlite:///{tmp_path / f'{name}.db'}"
+        return request.getfixturevalue("postgres").empty()
+
+    return make
 
 
 @pytest.fixture

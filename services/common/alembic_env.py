@@ -4,6 +4,14 @@ from __future__ import annotations
 from alembic import context
 
 from .db import make_engine
+from .tables import UTCDateTime
+
+
+def _render_item(type_, obj, autogen_context):
+    # Migrations stay plain SQLAlchemy: UTCDateTime is a timestamptz column to the database.
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def run(metadata) -> None:
@@ -16,7 +24,7 @@ def run(metadata) -> None:
         return
     engine = make_engine(url)
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=metadata,
+        context.configure(connection=connection, target_metadata=metadata, render_item=_render_item,
                           render_as_batch=connection.dialect.name == "sqlite")
         with context.begin_transaction():
             context.run_migrations()

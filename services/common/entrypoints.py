@@ -4,8 +4,11 @@ Over nameko's ``Rpc`` it adds, in this order, for every call:
 
 1. a declarative check before any worker runs: ``roles`` needs a valid token naming one of them
    (``Unauthorized`` / ``Forbidden``); wrong arguments become ``ValidationFailed``;
-2. after the method: for ``write=True`` an ``audit_log`` row (who, what, when, target) in the
-   worker's transaction, then the commit, *before* the reply is sent, so "done" means committed;
+2. after the method: for ``write=True`` an ``audit_log`` row (who, what, when, target, the reply)
+   in the worker's transaction, then the commit, *before* the reply is sent, so "done" means
+   committed; a write request seen again with the same correlation id (RabbitMQ redelivers a
+   request whose ack was lost when a replica died after replying) gets the recorded reply and is
+   not applied twice;
 3. errors mapped once: marshmallow ``ValidationError`` -> ``ValidationFailed``, a database
    integrity error -> ``Conflict``, the contract's errors as they are, anything else ->
    ``InternalError`` with a reference to the logged traceback;
@@ -22,7 +25,7 @@ from functools import partial
 from marshmallow import ValidationError
 from nameko.exceptions import ContainerBeingKilled, IncorrectSignature
 from nameko.rpc import Rpc as NamekoRpc
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from .auth import decode_caller
@@ -85,6 +88,13 @@ class Rpc(NamekoRpc):
             self._count_error(exc)
             self.rpc_consumer.handle_result(message, None, (type(exc), exc, exc.__traceback__))
             return
+        if self.write and self.db is not None:
+            recorded = self._recorded_reply(message)
+            if recorded is not None:
+                log.info("%s.%s: request %s was applied already; replaying its reply", self.service,
+                         self.method_name, recorded[0])
+                self.rpc_consumer.handle_result(message, recorded[1], None)
+                return
         handle_result = partial(self._finish, message, started, caller)
         try:
             self.container.spawn_worker(self, args, kwargs, context_data=context_data,
@@ -94,9 +104,14 @@ class Rpc(NamekoRpc):
 
     def _finish(self, message, started, caller, worker_ctx, result, exc_info):
         if exc_info is None and self.write and self.db is not None:
-            exc_info = self._audit(worker_ctx, caller, result)
+            exc_info = self._audit(message, worker_ctx, caller, result)
         if self.db is not None:
             exc_info = self.db.finish(worker_ctx, exc_info)
+            if exc_info is not None and self.write and isinstance(exc_info[1], IntegrityError):
+                # The same request, delivered twice at once, committed first in the other worker.
+                recorded = self._recorded_reply(message)
+                if recorded is not None:
+                    result, exc_info = recorded[1], None
         if exc_info is not None:
             exc = to_contract_error(exc_info[1], f"{self.service}.{self.method_name}")
             self._count_error(exc)
@@ -105,7 +120,20 @@ class Rpc(NamekoRpc):
         RPC_LATENCY.labels(self.service, self.method_name).observe(time.perf_counter() - started)
         return self.rpc_consumer.handle_result(message, result, exc_info)
 
-    def _audit(self, worker_ctx, caller, result):
+    @staticmethod
+    def _call_id(message):
+        return (message.properties or {}).get("correlation_id")
+
+    def _recorded_reply(self, message):
+        call_id = self._call_id(message)
+        if not call_id:
+            return None
+        audit = self.db.metadata.tables["audit_log"]
+        with self.db.session() as session:
+            row = session.execute(select(audit.c.result).where(audit.c.call_id == call_id)).first()
+        return (call_id, row.result) if row is not None else None
+
+    def _audit(self, message, worker_ctx, caller, result):
         try:
             session = self.db.sessions[worker_ctx]
             target = result.get("id") if isinstance(result, dict) else None
@@ -116,7 +144,8 @@ class Rpc(NamekoRpc):
                 actor_name=caller.name if caller else None,
                 actor_org_id=caller.org_id if caller else None,
                 action=self.method_name, target=target,
-                details={"args": list(worker_ctx.args), "kwargs": dict(worker_ctx.kwargs)}))
+                details={"args": list(worker_ctx.args), "kwargs": dict(worker_ctx.kwargs)},
+                call_id=self._call_id(message), result=result))
             return None
         except Exception:  # noqa: BLE001 - no audit row, no write
             return sys.exc_info()

@@ -4,7 +4,8 @@
   ``seq``; the relay publishes them in ``seq`` order and stamps ``sent_at``. Rows are kept: the
   outbox is also the service's event log that ``events_since`` serves.
 - ``inbox``: ids of events a handler has applied, written in the handler's own transaction.
-- ``audit_log``: every accepted write: who, what, when, on which target.
+- ``audit_log``: every accepted write: who, what, when, on which target, and the reply it got
+  (keyed by the request's correlation id, so a redelivered write request is answered, not redone).
 """
 from __future__ import annotations
 
@@ -69,6 +70,10 @@ def add_kit_tables(metadata: MetaData) -> None:
         Column("action", String(64), nullable=False),
         Column("target", String(64), nullable=True),
         Column("details", JSON, nullable=True),
+        # The RPC request's correlation id: a request redelivered after a crash (the reply went
+        # out, the ack did not) is answered from here instead of being applied twice.
+        Column("call_id", String(64), nullable=True, unique=True),
+        Column("result", JSON, nullable=True),
         Index("ix_audit_target", "target"),
         Index("ix_audit_at", "at"),
     )

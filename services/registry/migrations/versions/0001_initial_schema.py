@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 11:59:42.450595
+Create Date: 2026-11-25
 
 """
 from typing import Sequence, Union
@@ -30,7 +30,10 @@ def upgrade() -> None:
     sa.Column('action', sa.String(length=64), nullable=False),
     sa.Column('target', sa.String(length=64), nullable=True),
     sa.Column('details', sa.JSON(), nullable=True),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_log'))
+    sa.Column('call_id', sa.String(length=64), nullable=True),
+    sa.Column('result', sa.JSON(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_log')),
+    sa.UniqueConstraint('call_id', name=op.f('uq_audit_log_call_id'))
     )
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.create_index('ix_audit_at', ['at'], unique=False)
