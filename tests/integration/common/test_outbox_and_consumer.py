@@ -22,7 +22,7 @@ from services.common.db import Database, make_engine
 from services.common.entrypoints import rpc
 from services.common.envelope import new_envelope
 from services.common.errors import Conflict
-from services.common.metrics import DEAD_LETTERED, MetricsServer
+from services.common.metrics import DEAD_LETTERED, EVENTS_HANDLED, MetricsServer
 from services.common.outbox import Outbox, OutboxRelay, event_exchange
 from services.common.tables import add_kit_tables
 
@@ -280,3 +280,26 @@ def test_a_write_request_delivered_twice_is_applied_once_and_answered_twice(
     assert answers[0]["error"] is None and answers[0] == answers[1]
     assert [r["name"] for r in rows(urls["producer"], things)] == ["只一次"]
     assert len(rows(urls["producer"], OUTBOX.table)) == 1
+
+
+def test_dead_letters_can_be_shown_and_replayed_with_the_dlq_tool(
+        container_factory, rabbit_config, urls, consumer, client, monkeypatch, capsys):
+    from services.common import dlq
+
+    container_factory(Producer, config_for(rabbit_config, urls["producer"])).start()
+    queue = "evt-kitprod-thing_made--kitcons.on_thing_made"
+    client.call("kitprod", "make_thing", "poison again")
+    wait_for(lambda: queue_depth(rabbit_config["AMQP_URI"], f"{queue}.dlq") == 1, timeout=15, what="a dead letter")
+    monkeypatch.setenv("AMQP_URI", rabbit_config["AMQP_URI"])
+    dlq.main(["show", queue])
+    shown = capsys.readouterr().out
+    assert "poison again" in shown and "RuntimeError" in shown
+    assert queue_depth(rabbit_config["AMQP_URI"], f"{queue}.dlq") == 1  # show leaves it there
+    failures = EVENTS_HANDLED.labels("kitcons", "kitcons.on_thing_made", "failed")
+    failed_before = failures._value.get()
+    dlq.main(["replay", f"{queue}.dlq"])
+    assert "replayed 1" in capsys.readouterr().out
+    # Still poison: it is tried again from the first try (3 tries) and comes back to the DLQ.
+    wait_for(lambda: failures._value.get() - failed_before == 3, timeout=15, what="three more tries")
+    wait_for(lambda: queue_depth(rabbit_config["AMQP_URI"], f"{queue}.dlq") == 1, timeout=15, what="the second round")
+    assert rows(urls["consumer"], applied) == []
