@@ -19,6 +19,8 @@ from .errors import Forbidden, Unauthorized
 ROLES = ("federation_admin", "district_admin", "unit_admin", "judge", "worker")
 ADMIN_ROLES = ("federation_admin", "district_admin", "unit_admin")
 ALGORITHM = "HS256"
+# What the audit log stores of a caller; a longer claim is no token we issue.
+CLAIM_LIMITS = {"sub": 128, "name": 200, "org_id": 64}
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,9 @@ def decode_caller(authorization: str | None, secret: str) -> Caller:
     org_id = claims.get("org_id")
     if org_id is not None and not isinstance(org_id, str):
         raise Unauthorized("invalid token: org_id must be a string")
+    for claim, limit in CLAIM_LIMITS.items():
+        if len(str(claims.get(claim) or "")) > limit:
+            raise Unauthorized(f"invalid token: {claim} longer than {limit} characters")
     return Caller(sub=str(claims["sub"]), name=str(claims.get("name") or claims["sub"]),
                   roles=tuple(roles), org_id=org_id)
 

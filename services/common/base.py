@@ -22,7 +22,7 @@ from .entrypoints import rpc
 
 
 class EventsSinceInput(Schema):
-    seq = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    seq = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=2**63 - 1))
     limit = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=1000))
 
 

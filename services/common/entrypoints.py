@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from .auth import decode_caller
 from .db import Database
 from .envelope import utcnow
-from .errors import CONTRACT_ERRORS, Conflict, InternalError, ValidationFailed
+from .errors import CONTRACT_ERRORS, Conflict, CultureError, InternalError, ValidationFailed
 from .metrics import RPC_ERRORS, RPC_LATENCY, RPC_REQUESTS
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,11 @@ log = logging.getLogger(__name__)
 def to_contract_error(exc: BaseException, where: str) -> BaseException:
     """The error a caller may see for ``exc``."""
     if isinstance(exc, CONTRACT_ERRORS):
-        return exc
+        if type(exc) in CONTRACT_ERRORS:
+            return exc
+        # A subclass would reach the caller under its own name: send the contract's.
+        base = next(t for t in CONTRACT_ERRORS if isinstance(exc, t))
+        return ValidationFailed(exc.errors) if base is ValidationFailed else base(str(exc))
     if isinstance(exc, ValidationError):
         messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
         return ValidationFailed(messages)
@@ -56,6 +60,8 @@ class Rpc(NamekoRpc):
     def __init__(self, roles=None, write: bool = False, **kwargs):
         self.roles = tuple(roles) if roles else None
         self.write = write
+        # Refusals are answers, not faults: nameko logs these at WARNING, not ERROR.
+        kwargs.setdefault("expected_exceptions", (CultureError, ValidationError))
         super().__init__(**kwargs)
 
     def setup(self):

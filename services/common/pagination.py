@@ -12,6 +12,7 @@ import json
 from marshmallow import Schema, fields, validate
 
 from .errors import ValidationFailed
+from .fields import unstorable
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -29,17 +30,29 @@ def encode_cursor(key: list) -> str:
     return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None, arity: int) -> list | None:
+def decode_cursor(cursor: str | None, *types) -> list | None:
+    """The sort key in ``cursor``, each part of the type given for it (a type or a tuple of them).
+
+    Anything else is ``ValidationFailed`` on ``cursor``: a forged or damaged cursor, or one issued
+    for a query sorted on other columns, never reaches a comparison in SQL.
+    """
     if cursor is None:
         return None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         key = json.loads(raw)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         raise ValidationFailed({"cursor": ["not a cursor this service issued"]}) from None
-    if not isinstance(key, list) or len(key) != arity:
+    if not isinstance(key, list) or len(key) != len(types) or not all(
+            _is(part, expected) for part, expected in zip(key, types)):
         raise ValidationFailed({"cursor": ["not a cursor for this query"]})
     return key
+
+
+def _is(part, expected) -> bool:
+    if isinstance(part, bool) or not isinstance(part, expected):
+        return False
+    return not (isinstance(part, str) and unstorable(part))
 
 
 def page(rows: list, limit: int, key, dump) -> dict:

@@ -35,6 +35,7 @@ ART_FIELDS = ("literature", "music", "dance", "fine_art", "photography", "animat
               "folk_art")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 FEATURED_BASE_TARGET = 50  # "四个一批": at least 50 city featured culture bases
+EARTH_RADIUS_KM = 6371.0088  # mean radius
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
 
@@ -69,7 +70,7 @@ def opening_hours_errors(hours: dict) -> dict[str, list[str]]:
         parsed = []
         for i, r in enumerate(ranges):
             if (not isinstance(r, (list, tuple)) or len(r) != 2
-                    or not all(isinstance(t, str) and _TIME.match(t) for t in r)):
+                    or not all(isinstance(t, str) and _TIME.fullmatch(t) for t in r)):
                 errors.setdefault(day, []).append(f"range {i + 1}: must be [\"HH:MM\", \"HH:MM\"]")
                 continue
             start, end = (_minutes(t) for t in r)
@@ -121,11 +122,9 @@ def check_can_revoke(designation: str, active: set[str], *, by_award: bool) -> N
     if designation not in RPC_DESIGNATIONS and not by_award:
         raise Forbidden(f"{designation} is revoked only through the awards service")
     if designation not in active:
-        raise NotFoundDesignation(f"the venue holds no active {designation} designation")
-
-
-class NotFoundDesignation(InvalidState):
-    """Revoking what is not held is a state error, not an unknown id."""
+        # revoking what is not held is a state error, not an unknown id (and raised as the contract's
+        # own InvalidState: a subclass would reach the caller under its own exc_type)
+        raise InvalidState(f"the venue holds no active {designation} designation")
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -133,15 +132,24 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(a)))
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
 def bounding_box(lat: float, lon: float, km: float) -> tuple[float, float, float, float]:
-    """(min_lat, max_lat, min_lon, max_lon) that contains every point within ``km``."""
-    dlat = math.degrees(km / 6371.0088)
-    coslat = max(math.cos(math.radians(lat)), 1e-6)
-    dlon = min(180.0, dlat / coslat)
-    return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+    """(min_lat, max_lat, min_lon, max_lon) that contains every point within ``km``.
+
+    Longitudes may run past ±180 (the caller wraps them round the antimeridian); a radius that
+    reaches a pole spans every longitude.
+    """
+    angle = km / EARTH_RADIUS_KM
+    dlat = math.degrees(angle)
+    if angle >= math.pi / 2 - math.radians(abs(lat)):
+        dlon = 180.0
+    else:
+        # The circle is widest north or south of the centre's parallel: asin, not angle / cos(lat).
+        dlon = math.degrees(math.asin(math.sin(angle) / math.cos(math.radians(lat))))
+    slack = 1e-9  # degrees (~0.1 mm), so rounding never drops a point on the circle: the box only pre-filters
+    return lat - dlat - slack, lat + dlat + slack, lon - dlon - slack, lon + dlon + slack
 
 
 def validation(field: str, message: str) -> ValidationFailed:

@@ -4,13 +4,14 @@ from __future__ import annotations
 from marshmallow import (EXCLUDE, RAISE, Schema, ValidationError, fields, post_load, validate,
                          validates_schema)
 
+from services.common.fields import Number, Text
 from services.common.pagination import PageQuery
 
 from . import domain
 
-Name = lambda **kw: fields.String(validate=validate.Length(min=1, max=200), **kw)  # noqa: E731
-Id = lambda **kw: fields.String(validate=validate.Length(min=1, max=64), **kw)  # noqa: E731
-District = lambda **kw: fields.String(validate=validate.Length(min=1, max=50), **kw)  # noqa: E731
+Name = lambda **kw: Text(validate=validate.Length(min=1, max=200), **kw)  # noqa: E731
+Id = lambda **kw: Text(validate=validate.Length(min=1, max=64), **kw)  # noqa: E731
+District = lambda **kw: Text(validate=validate.Length(min=1, max=50), **kw)  # noqa: E731
 
 
 class Strict(Schema):
@@ -22,10 +23,10 @@ class Strict(Schema):
 
 class OrgInput(Strict):
     name = Name(required=True)
-    kind = fields.String(required=True, validate=validate.OneOf(domain.ORG_KINDS))
+    kind = Text(required=True, validate=validate.OneOf(domain.ORG_KINDS))
     parent_id = Id(required=True, allow_none=True)
     district = District(load_default=None, allow_none=True)
-    enterprise = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
+    enterprise = Text(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
 
     @validates_schema
     def _enterprise_only_for_grassroots(self, data, **_):
@@ -51,13 +52,13 @@ class OrgListQuery(PageQuery, Strict):
 # --- venues --------------------------------------------------------------------------------
 
 class Location(Strict):
-    lat = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=-90, max=90))
-    lon = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=-180, max=180))
+    lat = Number(required=True, allow_nan=False, validate=validate.Range(min=-90, max=90))
+    lon = Number(required=True, allow_nan=False, validate=validate.Range(min=-180, max=180))
 
 
 class SpaceInput(Strict):
     id = Id(load_default=None)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = Text(required=True, validate=validate.Length(min=1, max=100))
     capacity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=100_000))
 
 
@@ -65,7 +66,7 @@ class OpeningHours(fields.Dict):
     """``{mon..sun: [["09:00", "21:00"], ...]}``, checked by the domain's rules."""
 
     def __init__(self, **kwargs):
-        super().__init__(keys=fields.String(), values=fields.Raw(), **kwargs)
+        super().__init__(keys=Text(), values=fields.Raw(), **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         hours = super()._deserialize(value, attr, data, **kwargs)
@@ -79,19 +80,22 @@ def _unique_space_names(spaces):
     names = [s["name"] for s in spaces]
     if len(names) != len(set(names)):
         raise ValidationError("space names must be unique within a venue")
+    ids = [s["id"] for s in spaces if s.get("id")]
+    if len(ids) != len(set(ids)):
+        raise ValidationError("a space id may appear only once")
 
 
 class VenueFields(Strict):
     """What ``register_venue`` and ``update_venue`` share."""
     name = Name()
     district = District()
-    address = fields.String(validate=validate.Length(min=1, max=500))
+    address = Text(validate=validate.Length(min=1, max=500))
     location = fields.Nested(Location)
     spaces = fields.List(fields.Nested(SpaceInput), validate=[validate.Length(max=100), _unique_space_names])
     opening_hours = OpeningHours()
-    facilities = fields.List(fields.String(validate=validate.Length(min=1, max=100)),
+    facilities = fields.List(Text(validate=validate.Length(min=1, max=100)),
                              validate=validate.Length(max=50))
-    art_fields = fields.List(fields.String(validate=validate.OneOf(domain.ART_FIELDS)),
+    art_fields = fields.List(Text(validate=validate.OneOf(domain.ART_FIELDS)),
                              validate=validate.Length(max=len(domain.ART_FIELDS)))
     book_count = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=100_000_000))
 
@@ -104,9 +108,9 @@ class VenueFields(Strict):
 
 
 class VenueInput(VenueFields):
-    type = fields.String(required=True, validate=validate.OneOf(domain.VENUE_TYPES))
+    type = Text(required=True, validate=validate.OneOf(domain.VENUE_TYPES))
     org_id = Id(required=True)
-    status = fields.String(load_default="open", validate=validate.OneOf(domain.INITIAL_STATUSES))
+    status = Text(load_default="open", validate=validate.OneOf(domain.INITIAL_STATUSES))
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -168,52 +172,62 @@ class VenueOut(Schema):
 
 
 class Near(Strict):
-    lat = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=-90, max=90))
-    lon = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=-180, max=180))
-    km = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=0, max=500, min_inclusive=False))
+    lat = Number(required=True, allow_nan=False, validate=validate.Range(min=-90, max=90))
+    lon = Number(required=True, allow_nan=False, validate=validate.Range(min=-180, max=180))
+    km = Number(required=True, allow_nan=False, validate=validate.Range(min=0, max=500, min_inclusive=False))
 
 
 class VenueSearch(PageQuery, Strict):
-    type = fields.String(validate=validate.OneOf(domain.VENUE_TYPES))
+    type = Text(validate=validate.OneOf(domain.VENUE_TYPES))
     district = District()
     org_id = Id()
-    designation = fields.String(validate=validate.OneOf(domain.VENUE_DESIGNATIONS))
-    art_field = fields.String(validate=validate.OneOf(domain.ART_FIELDS))
-    status = fields.String(validate=validate.OneOf(domain.VENUE_STATUSES))
-    text = fields.String(validate=validate.Length(min=1, max=100))
+    designation = Text(validate=validate.OneOf(domain.VENUE_DESIGNATIONS))
+    art_field = Text(validate=validate.OneOf(domain.ART_FIELDS))
+    status = Text(validate=validate.OneOf(domain.VENUE_STATUSES))
+    text = Text(validate=validate.Length(min=1, max=100))
     near = fields.Nested(Near)
 
 
 class StatusInput(Strict):
     venue_id = Id(required=True)
-    status = fields.String(required=True, validate=validate.OneOf(domain.VENUE_STATUSES))
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    status = Text(required=True, validate=validate.OneOf(domain.VENUE_STATUSES))
+    reason = Text(required=True, validate=validate.Length(min=1, max=1000))
 
 
 class DesignateInput(Strict):
     venue_id = Id(required=True)
-    designation = fields.String(required=True, validate=validate.OneOf(domain.VENUE_DESIGNATIONS))
+    designation = Text(required=True, validate=validate.OneOf(domain.VENUE_DESIGNATIONS))
     year = fields.Integer(required=True, strict=True, validate=validate.Range(min=2000, max=2100))
 
 
 class RevokeInput(Strict):
     venue_id = Id(required=True)
-    designation = fields.String(required=True, validate=validate.OneOf(domain.VENUE_DESIGNATIONS))
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    designation = Text(required=True, validate=validate.OneOf(domain.VENUE_DESIGNATIONS))
+    reason = Text(required=True, validate=validate.Length(min=1, max=1000))
 
 
 class IdInput(Strict):
     id = Id(required=True)
 
 
+_ID_SCHEMAS: dict[str, Schema] = {}
+
+
+def load_id(name: str, value) -> str:
+    """An id argument, checked as ``Id`` and refused under the argument's own name (``venue_id``)."""
+    if name not in _ID_SCHEMAS:
+        _ID_SCHEMAS[name] = Strict.from_dict({name: Id(required=True)}, name=f"{name}Input")()
+    return _ID_SCHEMAS[name].load({name: value})[name]
+
+
 # --- groups --------------------------------------------------------------------------------
 
 class GroupInput(Strict):
     name = Name(required=True)
-    kind = fields.String(required=True, validate=validate.OneOf(domain.GROUP_KINDS))
+    kind = Text(required=True, validate=validate.OneOf(domain.GROUP_KINDS))
     org_id = Id(required=True)
     home_venue_id = Id(load_default=None, allow_none=True)
-    art_field = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(domain.ART_FIELDS))
+    art_field = Text(load_default=None, allow_none=True, validate=validate.OneOf(domain.ART_FIELDS))
     members = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=1_000_000))
 
 
@@ -237,12 +251,12 @@ class GroupOut(Schema):
 
 
 class GroupSearch(PageQuery, Strict):
-    kind = fields.String(validate=validate.OneOf(domain.GROUP_KINDS))
+    kind = Text(validate=validate.OneOf(domain.GROUP_KINDS))
     org_id = Id()
     home_venue_id = Id()
-    art_field = fields.String(validate=validate.OneOf(domain.ART_FIELDS))
-    designation = fields.String(validate=validate.OneOf(domain.GROUP_DESIGNATIONS))
-    text = fields.String(validate=validate.Length(min=1, max=100))
+    art_field = Text(validate=validate.OneOf(domain.ART_FIELDS))
+    designation = Text(validate=validate.OneOf(domain.GROUP_DESIGNATIONS))
+    text = Text(validate=validate.Length(min=1, max=100))
 
 
 class SummaryInput(Strict):

@@ -40,7 +40,7 @@ class Service(ServiceBase):
 
     @rpc
     def get_org(self, org_id):
-        return uc.ORG_OUT.dump(uc.get_org(self.db, s.IdInput().load({"id": org_id})["id"]))
+        return uc.ORG_OUT.dump(uc.get_org(self.db, s.load_id("org_id", org_id)))
 
     @rpc
     def list_orgs(self, parent_id=None, limit=50, cursor=None):
@@ -54,7 +54,7 @@ class Service(ServiceBase):
 
     @rpc(roles=ADMIN_ROLES, write=True)
     def update_venue(self, venue_id, changes):
-        venue_id = s.IdInput().load({"id": venue_id})["id"]
+        venue_id = s.load_id("venue_id", venue_id)
         venue = uc.update_venue(self.db, self.auth.caller, venue_id, s.VenueChanges().load(changes))
         return uc.VENUE_OUT.dump(venue)
 
@@ -65,7 +65,7 @@ class Service(ServiceBase):
 
     @rpc
     def get_venue(self, venue_id):
-        return uc.VENUE_OUT.dump(uc.get_venue(self.db, s.IdInput().load({"id": venue_id})["id"]))
+        return uc.VENUE_OUT.dump(uc.get_venue(self.db, s.load_id("venue_id", venue_id)))
 
     @rpc
     def search_venues(self, filters=None):
@@ -76,7 +76,7 @@ class Service(ServiceBase):
         args = s.DesignateInput().load({"venue_id": venue_id, "designation": designation, "year": year})
         caller = self.auth.caller
         venue = uc.designate_venue(self.db, args["venue_id"], args["designation"], args["year"],
-                                   source=f"rpc:{caller.sub}", caller=caller)
+                                   source=f"rpc:{caller.sub}"[:100], caller=caller)  # the column holds 100
         return uc.VENUE_OUT.dump(venue)
 
     @rpc(roles=FEDERATION, write=True)
@@ -91,7 +91,7 @@ class Service(ServiceBase):
 
     @rpc
     def get_group(self, group_id):
-        return uc.GROUP_OUT.dump(uc.get_group(self.db, s.IdInput().load({"id": group_id})["id"]))
+        return uc.GROUP_OUT.dump(uc.get_group(self.db, s.load_id("group_id", group_id)))
 
     @rpc
     def search_groups(self, filters=None):

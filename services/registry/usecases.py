@@ -9,7 +9,7 @@ import uuid
 from collections import Counter
 
 from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from services.common.auth import Caller
 from services.common.envelope import utcnow
@@ -80,7 +80,7 @@ def list_orgs(session: Session, query: dict) -> dict:
     if query["parent_id"] is not None:
         _get(session, Org, query["parent_id"], "organisation")
         stmt = stmt.where(Org.parent_id == query["parent_id"])
-    after = decode_cursor(query["cursor"], 1)
+    after = decode_cursor(query["cursor"], str)
     if after:
         stmt = stmt.where(Org.path > after[0])
     rows = session.scalars(stmt.order_by(Org.path).limit(query["limit"] + 1)).all()
@@ -95,6 +95,12 @@ def _apply_spaces(venue: Venue, spaces: list[dict]) -> None:
     unknown = [s["id"] for s in spaces if s.get("id") and s["id"] not in current]
     if unknown:
         raise NotFound(f"no space {', '.join(unknown)} in this venue")
+    passed = {item.get("id") for item in spaces}
+    session = object_session(venue)
+    if session is not None and any(id_ not in passed for id_ in current):
+        # Delete the omitted spaces first: a new space may take the name of one removed in this change.
+        venue.spaces = [s for s in venue.spaces if s.id in passed]
+        session.flush()
     kept = []
     for position, item in enumerate(spaces):
         space = current.get(item.get("id")) or Space(id=_new_id())
@@ -131,6 +137,16 @@ def _venue_for_write(session: Session, caller: Caller, venue_id: str) -> Venue:
     return venue
 
 
+class _Updated:
+    """A venue with the names of the fields an update changed: the ``venue_updated`` event's data."""
+
+    def __init__(self, venue: Venue, changed: list[str]):
+        self._venue, self.changed = venue, changed
+
+    def __getattr__(self, name):
+        return getattr(self._venue, name)
+
+
 def update_venue(session: Session, caller: Caller, venue_id: str, changes: dict) -> Venue:
     venue = _venue_for_write(session, caller, venue_id)
     if "book_count" in changes and changes["book_count"] is not None and venue.type != "book_room":
@@ -147,7 +163,7 @@ def update_venue(session: Session, caller: Caller, venue_id: str, changes: dict)
     venue.version += 1
     venue.updated_at = utcnow()
     session.flush()
-    OUTBOX.emit(session, "venue_updated", venue.id, {**VENUE_OUT.dump(venue), "changed": sorted(changes)})
+    OUTBOX.emit(session, "venue_updated", venue.id, _Updated(venue, sorted(changes)))
     return venue
 
 
@@ -228,7 +244,7 @@ def search_venues(session: Session, filters: dict) -> dict:
     if "near" in filters:
         return _search_near(session, conditions, filters["near"], filters["cursor"], limit)
     stmt = select(Venue).where(*conditions)
-    after = decode_cursor(filters["cursor"], 2)
+    after = decode_cursor(filters["cursor"], str, str)
     if after:
         stmt = stmt.where(or_(Venue.name > after[0], and_(Venue.name == after[0], Venue.id > after[1])))
     rows = session.scalars(stmt.order_by(Venue.name, Venue.id).limit(limit + 1)).all()
@@ -238,12 +254,17 @@ def search_venues(session: Session, filters: dict) -> dict:
 def _search_near(session: Session, conditions: list, near: dict, cursor, limit: int) -> dict:
     """Nearest first. The bounding box narrows in SQL; exact distances are computed here."""
     min_lat, max_lat, min_lon, max_lon = domain.bounding_box(near["lat"], near["lon"], near["km"])
+    lon_range = Venue.lon.between(min_lon, max_lon)
+    if min_lon < -180:  # the box crosses the antimeridian: its far side is near +180
+        lon_range = or_(lon_range, Venue.lon >= min_lon + 360)
+    if max_lon > 180:
+        lon_range = or_(lon_range, Venue.lon <= max_lon - 360)
     candidates = session.execute(select(Venue.id, Venue.lat, Venue.lon).where(
-        *conditions, Venue.lat.between(min_lat, max_lat), Venue.lon.between(min_lon, max_lon))).all()
+        *conditions, Venue.lat.between(min_lat, max_lat), lon_range)).all()
     hits = sorted((round(domain.distance_km(near["lat"], near["lon"], lat, lon), 6), id_)
                   for id_, lat, lon in candidates)
     hits = [h for h in hits if h[0] <= near["km"]]
-    after = decode_cursor(cursor, 2)
+    after = decode_cursor(cursor, (int, float), str)
     if after:
         hits = [h for h in hits if (h[0], h[1]) > (after[0], after[1])]
     hits = hits[: limit + 1]
@@ -291,7 +312,7 @@ def search_groups(session: Session, filters: dict) -> dict:
                                          GroupDesignation.revoked_at.is_(None)))
     if "text" in filters:
         stmt = stmt.where(Group.name.ilike(_like(filters["text"]), escape="\\"))
-    after = decode_cursor(filters["cursor"], 2)
+    after = decode_cursor(filters["cursor"], str, str)
     if after:
         stmt = stmt.where(or_(Group.name > after[0], and_(Group.name == after[0], Group.id > after[1])))
     rows = session.scalars(stmt.order_by(Group.name, Group.id).limit(filters["limit"] + 1)).all()
