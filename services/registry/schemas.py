@@ -9,7 +9,8 @@ from services.common.pagination import PageQuery
 
 from . import domain
 
-Name = lambda **kw: Text(validate=validate.Length(min=1, max=200), **kw)  # noqa: E731
+NOT_BLANK = validate.Regexp(r"\S", error="must not be blank")
+Name = lambda **kw: Text(validate=[validate.Length(min=1, max=200), NOT_BLANK], **kw)  # noqa: E731
 Id = lambda **kw: Text(validate=validate.Length(min=1, max=64), **kw)  # noqa: E731
 District = lambda **kw: Text(validate=validate.Length(min=1, max=50), **kw)  # noqa: E731
 
@@ -58,7 +59,7 @@ class Location(Strict):
 
 class SpaceInput(Strict):
     id = Id(load_default=None)
-    name = Text(required=True, validate=validate.Length(min=1, max=100))
+    name = Text(required=True, validate=[validate.Length(min=1, max=100), NOT_BLANK])
     capacity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=100_000))
 
 
@@ -89,7 +90,7 @@ class VenueFields(Strict):
     """What ``register_venue`` and ``update_venue`` share."""
     name = Name()
     district = District()
-    address = Text(validate=validate.Length(min=1, max=500))
+    address = Text(validate=[validate.Length(min=1, max=500), NOT_BLANK])
     location = fields.Nested(Location)
     spaces = fields.List(fields.Nested(SpaceInput), validate=[validate.Length(max=100), _unique_space_names])
     opening_hours = OpeningHours()

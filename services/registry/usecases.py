@@ -95,11 +95,16 @@ def _apply_spaces(venue: Venue, spaces: list[dict]) -> None:
     unknown = [s["id"] for s in spaces if s.get("id") and s["id"] not in current]
     if unknown:
         raise NotFound(f"no space {', '.join(unknown)} in this venue")
-    passed = {item.get("id") for item in spaces}
+    wanted = {item["id"]: item for item in spaces if item.get("id")}
     session = object_session(venue)
-    if session is not None and any(id_ not in passed for id_ in current):
-        # Delete the omitted spaces first: a new space may take the name of one removed in this change.
-        venue.spaces = [s for s in venue.spaces if s.id in passed]
+    if session is not None:
+        # Free the names first: omitted spaces go, kept spaces that change name take a placeholder,
+        # so no final name meets an old one mid-flush (two spaces swapping names, a removed
+        # space's name given to a new one).
+        venue.spaces = [s for s in venue.spaces if s.id in wanted]
+        for space in venue.spaces:
+            if space.name != wanted[space.id]["name"]:
+                space.name = f"~{space.id}"
         session.flush()
     kept = []
     for position, item in enumerate(spaces):

@@ -550,7 +550,8 @@ def venue_input_cases(w) -> list[Case]:
     for key in ("rating", "id", "version", "designations", "created_at", "Name"):
         cases.append(venue(f"an unknown field {key}", "ValidationFailed", key, **{key: 1}))
     for desc, value in [("an int", 123), ("empty", ""), ("10 000 chars", HUGE), ("a list", ["馆"]),
-                        ("a NUL byte", NUL), ("a lone surrogate", SURROGATE), ("201 chars", "馆" * 201)]:
+                        ("a NUL byte", NUL), ("a lone surrogate", SURROGATE), ("201 chars", "馆" * 201),
+                        ("only blanks", " \t　")]:
         cases.append(venue(f"name is {desc}", "ValidationFailed", "name", name=value))
     for desc, value in [("unknown", "castle"), ("an int", 1), ("upper case", "PALACE"), ("a list", ["palace"]),
                         ("empty", "")]:

@@ -380,6 +380,16 @@ def test_a_space_passed_back_without_its_id_is_a_new_space(tree, client):
     assert updated["spaces"][1]["id"] != rehearsal["id"] and updated["spaces"][1]["capacity"] == 80
 
 
+def test_two_spaces_can_swap_names_in_one_update(tree, client):
+    venue = _register(client, tree.zs_admin, tree.zhongshan, "中山区工人文化馆")
+    theatre, rehearsal = venue["spaces"]
+    updated = client.call("registry", "update_venue", venue["id"], {"spaces": [
+        {"id": theatre["id"], "name": rehearsal["name"], "capacity": theatre["capacity"]},
+        {"id": rehearsal["id"], "name": theatre["name"], "capacity": rehearsal["capacity"]}]}, token=tree.zs_admin)
+    assert [(s["id"], s["name"]) for s in updated["spaces"]] == [
+        (theatre["id"], rehearsal["name"]), (rehearsal["id"], theatre["name"])]
+
+
 def test_an_update_naming_a_space_the_venue_does_not_have_changes_nothing(tree, client):
     venue = _register(client, tree.zs_admin, tree.zhongshan, "中山区工人文化馆")
     with pytest.raises(RemoteError) as err:
