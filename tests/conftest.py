@@ -98,12 +98,31 @@ def empty_database(backend, tmp_path, request):
 
 
 @pytest.fixture
-def service_config(rabbit_config, database_url, service_name):
-    config = cfg.service_config(service_name, env={})
-    config.update(AMQP_URI=rabbit_config["AMQP_URI"], DATABASE_URL=database_url, JWT_SECRET=JWT_SECRET,
-                  METRICS_PORT=0, OUTBOX_POLL_SECONDS=0.2, CONSUMER_MAX_TRIES=3,
-                  CONSUMER_RETRY_DELAY_MS=50)
+def migrated_database(backend, tmp_path, request):
+    """``migrated_database(service)``: a new database at the service's head, on the test's backend."""
+    from services.common.migrate import upgrade
+
+    def make(service: str) -> str:
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_path / f'{service}-{uuid.uuid4().hex[:6]}.db'}"
+            upgrade(service, url)
+            return url
+        return request.getfixturevalue("postgres").fresh(service)
+
+    return make
+
+
+def config_for(service: str, amqp_uri: str, database_url: str, **extra) -> dict:
+    """A service's nameko config for tests: ephemeral metrics port, quick relay and retries."""
+    config = cfg.service_config(service, env={})
+    config.update(AMQP_URI=amqp_uri, DATABASE_URL=database_url, JWT_SECRET=JWT_SECRET, METRICS_PORT=0,
+                  OUTBOX_POLL_SECONDS=0.2, CONSUMER_MAX_TRIES=3, CONSUMER_RETRY_DELAY_MS=50, **extra)
     return config
+
+
+@pytest.fixture
+def service_config(rabbit_config, database_url, service_name):
+    return config_for(service_name, rabbit_config["AMQP_URI"], database_url)
 
 
 class RpcClient:

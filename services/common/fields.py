@@ -3,6 +3,7 @@
 - ``Text``: a string a database can store — no NUL character (PostgreSQL refuses it, SQLite keeps
   it), no lone surrogate (not UTF-8).
 - ``Number``: a JSON number, never a numeric string (integers are loaded ``strict`` likewise).
+- ``Bool``: a JSON boolean, never 1 or "true".
 """
 from __future__ import annotations
 
@@ -31,3 +32,12 @@ class Number(fields.Float):
         if isinstance(value, (str, bytes)):
             raise self.make_error("invalid", input=value)
         return super()._validated(value)
+
+
+class Bool(fields.Boolean):
+    """A JSON boolean only: not 1, not "true"."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value

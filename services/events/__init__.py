@@ -1,0 +1,1 @@
+"""The events service: activity scheduling, registrations, the Mobile Lecture Hall, tours."""

@@ -1,0 +1,82 @@
+"""The events service beside a real registry: venues reach events through registry events."""
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta, timezone
+
+import eventlet
+import pytest
+
+from services.events.service import Service as Events
+from services.registry.service import Service as Registry
+from tests.conftest import config_for
+
+ALL_DAY = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
+
+@pytest.fixture
+def service_name():
+    return "events"
+
+
+@pytest.fixture
+def platform(container_factory, rabbit_config, migrated_database):
+    """Registry and events containers, each on its own database of the test's backend."""
+    class Platform:
+        pass
+
+    p = Platform()
+    p.registry_url, p.events_url = migrated_database("registry"), migrated_database("events")
+    p.registry = container_factory(Registry, config_for("registry", rabbit_config["AMQP_URI"], p.registry_url))
+    p.events = container_factory(Events, config_for("events", rabbit_config["AMQP_URI"], p.events_url))
+    p.registry.start()
+    p.events.start()
+    return p
+
+
+def wait_for(predicate, timeout=10.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+        except Exception:  # noqa: BLE001 - not there yet
+            value = None
+        if value:
+            return value
+        eventlet.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class World:
+    """An org tree and venues made over registry RPC, known to events, with tokens."""
+
+
+@pytest.fixture
+def world(platform, client, token):
+    w = World()
+    call = lambda method, *a, tok: client.call("registry", method, *a, token=tok)  # noqa: E731
+    w.city = call("register_org", {"name": "大连市总工会", "kind": "city", "parent_id": None},
+                  tok=token("federation_admin", None))["id"]
+    w.fed = token("federation_admin", w.city, sub="fed")
+    w.zhongshan = call("register_org", {"name": "中山区总工会", "kind": "district", "parent_id": w.city},
+                       tok=w.fed)["id"]
+    w.xigang = call("register_org", {"name": "西岗区总工会", "kind": "district", "parent_id": w.city}, tok=w.fed)["id"]
+    w.zs_admin = token("district_admin", w.zhongshan, sub="zs")
+    w.xg_admin = token("district_admin", w.xigang, sub="xg")
+    w.port = call("register_org", {"name": "大连港集团有限公司工会", "kind": "grassroots", "parent_id": w.zhongshan,
+                                   "enterprise": "大连港集团有限公司"}, tok=w.zs_admin)["id"]
+    w.port_admin = token("unit_admin", w.port, sub="port")
+    w.hall = call("register_venue", {
+        "name": "中山区工人文化馆", "type": "district_hall", "org_id": w.zhongshan, "district": "中山区",
+        "address": "大连市中山区人民路45号", "location": {"lat": 38.921, "lon": 121.645},
+        "spaces": [{"name": "大剧场", "capacity": 800}, {"name": "排练厅", "capacity": 5}],
+        "opening_hours": ALL_DAY}, tok=w.zs_admin)
+    w.theatre, w.rehearsal = (s["id"] for s in w.hall["spaces"])
+    wait_for(lambda: client.call("events", "get_venue_copy", w.hall["id"]), what="events to learn the venue")
+    return w
+
+
+def at(hours: float, minutes: int = 0) -> str:
+    """A time ``hours`` from now, whole minutes, as ISO with +08:00."""
+    t = datetime.now(timezone.utc).replace(second=0, microsecond=0) + timedelta(hours=hours, minutes=minutes)
+    return t.astimezone(timezone(timedelta(hours=8))).isoformat()
