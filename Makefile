@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
-SERVICES := registry
+SERVICES := registry events
 export PYTHONPATH := $(CURDIR)
 
 .PHONY: help install broker postgres migrate seed run up down status test test-fast bench validate-deploy clean
@@ -37,13 +37,12 @@ migrate: install
 	@for s in $(SERVICES); do $(PY) -m services.common.migrate $$s || exit 1; done
 
 seed: migrate
-	@echo "==> demo seed (once)"
+	@echo "==> registry demo seed (once; the events seed runs once the registry is up)"
 	@$(PY) -m services.registry.seed
 
 run: install broker seed
 	@echo "==> starting $(SERVICES) in the foreground; Ctrl-C stops"
-	@for s in $(SERVICES); do echo "    $$s metrics: http://localhost:$$($(PY) -c "from services.common.config import service_config as c; print(c('$$s')['METRICS_PORT'])")/metrics"; done
-	@exec $(PY) -m services.common.run $(SERVICES)
+	@exec $(PY) scripts/platformctl.py run $(SERVICES)
 
 up: install broker seed
 	@echo "==> starting $(SERVICES) detached"

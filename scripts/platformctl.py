@@ -1,8 +1,11 @@
-"""Starts and stops the platform on one machine: ``up``, ``down``, ``status``.
+"""Starts and stops the platform on one machine: ``run``, ``up``, ``down``, ``status``.
 
-``up`` starts each service detached (``python -m services.common.run <service>``), writes its pid to
-``var/run/<service>.pid`` and its log to ``var/log/<service>.log``, and returns only when every
-service answers ``health()`` over RPC (or fails, printing the log's tail). ``down`` sends SIGTERM,
+``up`` starts each service detached (``python -m services.common.run <service>``), in order, each
+only once the one before answers ``health()`` over RPC; writes its pid to ``var/run/<service>.pid``
+and its log to ``var/log/<service>.log``; and returns when all answer (or fails, printing the log's
+tail). Before a service starts, its demo seed runs once (``services.<service>.seed``, where the
+service has one that needs the services before it running). ``run`` does the same in the
+foreground with the logs on the terminal, and stops everything on Ctrl-C. ``down`` sends SIGTERM,
 waits for a clean stop (SIGKILL after 30 s) and removes the pid files.
 """
 from __future__ import annotations
@@ -23,7 +26,8 @@ from pathlib import Path
 
 from services.common import config as cfg
 
-PLATFORM = ("registry",)  # the services built so far, in start order
+PLATFORM = ("registry", "events")  # the services built so far, in start order
+SEED_WHILE_RUNNING = {"events"}  # seeds that read from the services started before them
 RUN, LOG = cfg.var_dir() / "run", cfg.var_dir() / "log"
 
 
@@ -45,35 +49,69 @@ def _health(service: str, timeout: float) -> dict:
         return getattr(rpc, service).health()
 
 
-def up(services) -> int:
+def _start(service: str, foreground: bool) -> int | None:
+    if service in SEED_WHILE_RUNNING:
+        print(f"{service}: demo seed (once)")
+        seeded = subprocess.run([sys.executable, "-m", f"services.{service}.seed"])
+        if seeded.returncode != 0:
+            print(f"{service}: demo seed failed", file=sys.stderr)
+            return None
+    out = None if foreground else open(LOG / f"{service}.log", "ab")
+    proc = subprocess.Popen([sys.executable, "-m", "services.common.run", service], stdout=out,
+                            stderr=subprocess.STDOUT if out else None, start_new_session=not foreground)
+    (RUN / f"{service}.pid").write_text(str(proc.pid))
+    print(f"{service}: started (pid {proc.pid}" + ("" if foreground else f", log var/log/{service}.log") + ")")
+    return proc.pid
+
+
+def _wait_healthy(service: str) -> bool:
+    deadline = time.monotonic() + 60
+    while True:
+        if _pid(service) is None:
+            print(f"{service}: exited during start-up", file=sys.stderr)
+            log = LOG / f"{service}.log"
+            if log.exists():
+                print("".join(log.read_text().splitlines(True)[-20:]), file=sys.stderr)
+            return False
+        try:
+            health = _health(service, timeout=5)
+            print(f"{service}: answers RPC: {health}; metrics on "
+                  f"http://localhost:{cfg.service_config(service)['METRICS_PORT']}/metrics")
+            return True
+        except Exception as exc:  # noqa: BLE001 - not up yet
+            if time.monotonic() > deadline:
+                print(f"{service}: no RPC answer after 60 s ({exc})", file=sys.stderr)
+                return False
+            time.sleep(0.5)
+
+
+def up(services, foreground: bool = False) -> int:
     RUN.mkdir(parents=True, exist_ok=True)
     LOG.mkdir(parents=True, exist_ok=True)
     for service in services:
         if _pid(service):
             print(f"{service}: already running (pid {_pid(service)})")
-            continue
-        log = open(LOG / f"{service}.log", "ab")
-        proc = subprocess.Popen([sys.executable, "-m", "services.common.run", service], stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-        (RUN / f"{service}.pid").write_text(str(proc.pid))
-        print(f"{service}: started (pid {proc.pid}, log var/log/{service}.log)")
-    for service in services:
-        deadline = time.monotonic() + 60
-        while True:
-            if _pid(service) is None:
-                print(f"{service}: exited during start-up; last log lines:", file=sys.stderr)
-                print("".join((LOG / f"{service}.log").read_text().splitlines(True)[-20:]), file=sys.stderr)
-                return 1
-            try:
-                health = _health(service, timeout=5)
-                print(f"{service}: answers RPC: {health}; metrics on "
-                      f"http://localhost:{cfg.service_config(service)['METRICS_PORT']}/metrics")
-                break
-            except Exception as exc:  # noqa: BLE001 - not up yet
-                if time.monotonic() > deadline:
-                    print(f"{service}: no RPC answer after 60 s ({exc})", file=sys.stderr)
-                    return 1
-                time.sleep(0.5)
+        elif _start(service, foreground) is None:
+            return 1
+        if not _wait_healthy(service):
+            return 1
+    return 0
+
+
+def run(services) -> int:
+    """``up`` in the foreground: logs on the terminal; Ctrl-C (or SIGTERM) stops all."""
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
+    try:
+        if up(services, foreground=True) != 0:
+            return 1
+        print("the platform is up; Ctrl-C stops it")
+        while not stop and all(_pid(s) for s in services):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        down(services)
     return 0
 
 
@@ -105,10 +143,10 @@ def status(services) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=("up", "down", "status"))
+    parser.add_argument("command", choices=("run", "up", "down", "status"))
     parser.add_argument("services", nargs="*", default=list(PLATFORM))
     args = parser.parse_args()
-    sys.exit({"up": up, "down": down, "status": status}[args.command](args.services))
+    sys.exit({"run": run, "up": up, "down": down, "status": status}[args.command](args.services))
 
 
 if __name__ == "__main__":

@@ -1,9 +1,6 @@
 """The platform as ops start it (``make up``) and as an admin UI drives it (RPC with tokens)."""
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,32 +8,7 @@ from nameko.exceptions import RemoteError
 
 from services.common.auth import issue_token
 
-ROOT = Path(__file__).resolve().parents[3]
-SECRET = "e2e-secret-" + "y" * 40
-
-
-@pytest.fixture
-def service_name():
-    return "registry"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def platform(rabbit_config, backend, tmp_path, request):
-    env = dict(os.environ, AMQP_URI=rabbit_config["AMQP_URI"], CULTURE_VAR_DIR=str(tmp_path / "var"),
-               CULTURE_JWT_SECRET=SECRET, REGISTRY_METRICS_PORT=str(free_port()))
-    if backend == "postgres":
-        env["REGISTRY_DATABASE_URL"] = request.getfixturevalue("postgres").empty()
-    up = subprocess.run(["make", "up"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    assert up.returncode == 0, up.stdout + up.stderr
-    yield env
-    down = subprocess.run(["make", "down"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-    assert down.returncode == 0, down.stdout + down.stderr
+from ..conftest import SECRET
 
 
 def test_an_admin_ui_works_with_the_seeded_platform(platform, client):
@@ -87,12 +59,3 @@ def venue_copy(venue):
             "book_count")
     return {**{k: venue[k] for k in keep}, "spaces": [{"name": s["name"], "capacity": s["capacity"]}
                                                       for s in venue["spaces"]]}
-
-
-def test_make_down_stops_the_platform(platform):
-    pid_file = Path(platform["CULTURE_VAR_DIR"]) / "run" / "registry.pid"
-    pid = int(pid_file.read_text())
-    subprocess.run(["make", "down"], cwd=ROOT, env=platform, check=True, capture_output=True, timeout=120)
-    assert not pid_file.exists()
-    with pytest.raises(ProcessLookupError):
-        os.kill(pid, 0)

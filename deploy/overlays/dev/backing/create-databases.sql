@@ -1,1 +1,2 @@
 CREATE DATABASE registry OWNER culture;
+CREATE DATABASE events OWNER culture;
