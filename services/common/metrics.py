@@ -15,6 +15,8 @@ import eventlet.wsgi
 from nameko.extensions import DependencyProvider
 from prometheus_client import REGISTRY, Counter, Gauge, Histogram, make_wsgi_app
 
+from .db import Database
+
 log = logging.getLogger(__name__)
 
 RPC_REQUESTS = Counter("culture_rpc_requests_total", "RPC calls handled", ["service", "method"])
@@ -59,13 +61,28 @@ class MetricsServer(DependencyProvider):
         """Have ``gauge`` read ``fn()`` at scrape time (``fn`` must be cheap and must not raise)."""
         self._gauges.append((gauge, fn, labels))
 
+    def gauge_from_db(self, gauge, read, **labels):
+        """Have ``gauge`` show ``read(session)`` at scrape time, on a session of the service's
+        database (NaN when the database does not answer: a scrape never fails)."""
+        db = next(d for d in self.container.dependencies if isinstance(d, Database))
+
+        def value() -> float:
+            try:
+                with db.session() as session:
+                    result = read(session)
+                return float("nan") if result is None else float(result)
+            except Exception:  # noqa: BLE001
+                return float("nan")
+
+        self.gauge_function(gauge, value, **labels)
+
     def start(self):
         for gauge, fn, labels in self._gauges:
             (gauge.labels(**labels) if labels else gauge).set_function(fn)
         port = self.container.config.get("METRICS_PORT")
         if port is None or int(port) < 0:
             return
-        db = next((d for d in self.container.dependencies if hasattr(d, "ping")), None)
+        db = next((d for d in self.container.dependencies if isinstance(d, Database)), None)
         ping = db.ping if db is not None else (lambda: True)
         sock = eventlet.listen(("0.0.0.0", int(port)))
         self.port = sock.getsockname()[1]

@@ -33,6 +33,18 @@ class UTCDateTime(TypeDecorator):
         return value
 
 
+# Constraint and index names that are the same on every database (migrations can name them).
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s"}
+
+
+def prefix_index(name: str, column: str) -> Index:
+    """An index that serves ``column LIKE 'prefix%'`` (organisation subtrees) on PostgreSQL too."""
+    return Index(name, column, postgresql_ops={column: "varchar_pattern_ops"})
+
+
 # SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
 SeqType = BigInteger().with_variant(Integer(), "sqlite")
 

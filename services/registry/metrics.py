@@ -4,7 +4,6 @@ from __future__ import annotations
 from nameko.extensions import DependencyProvider
 from prometheus_client import Gauge
 
-from services.common.db import Database
 from services.common.metrics import MetricsServer
 
 from . import domain
@@ -17,24 +16,11 @@ class DomainGauges(DependencyProvider):
     """Hooks the gauges to the service's database at start-up; gives workers nothing."""
 
     def setup(self):
-        from . import usecases
+        from .usecases import count_featured_bases
 
-        db = next(d for d in self.container.dependencies if isinstance(d, Database))
-        metrics = next(d for d in self.container.dependencies if isinstance(d, MetricsServer))
         FEATURED_TARGET.set(domain.FEATURED_BASE_TARGET)
-
-        def featured() -> float:
-            try:
-                with db.session() as session:
-                    return usecases.count_featured_bases(session)
-            except Exception:  # noqa: BLE001 - a scrape must not fail
-                return float("nan")
-
-        metrics.gauge_function(FEATURED_BASES, featured)
+        metrics = next(d for d in self.container.dependencies if isinstance(d, MetricsServer))
+        metrics.gauge_from_db(FEATURED_BASES, count_featured_bases)
 
     def get_dependency(self, worker_ctx):
         return None
-
-
-def register_domain_gauges() -> DomainGauges:
-    return DomainGauges()

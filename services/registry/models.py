@@ -7,19 +7,11 @@ from sqlalchemy import (JSON, Float, ForeignKey, Index, Integer, MetaData, Strin
                         UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from services.common.tables import UTCDateTime, add_kit_tables
+from services.common.tables import NAMING_CONVENTION, UTCDateTime, add_kit_tables, prefix_index
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention={
-        "ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s"})
-
-
-def _prefix_index(name: str, column: str) -> Index:
-    """An index that serves ``column LIKE 'prefix%'`` (subtree filters) on PostgreSQL too."""
-    return Index(name, column, postgresql_ops={column: "varchar_pattern_ops"})
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 class Org(Base):
@@ -34,7 +26,7 @@ class Org(Base):
     enterprise: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     __table_args__ = (UniqueConstraint("parent_id", "name", name="uq_orgs_parent_name"),
-                      _prefix_index("ix_orgs_path", "path"))
+                      prefix_index("ix_orgs_path", "path"))
 
     @property
     def ancestors(self) -> list[str]:
@@ -70,7 +62,7 @@ class Venue(Base):
     art_field_rows: Mapped[list["VenueArtField"]] = relationship(cascade="all, delete-orphan")
 
     __table_args__ = (Index("ix_venues_lat_lon", "lat", "lon"), Index("ix_venues_name_id", "name", "id"),
-                      _prefix_index("ix_venues_org_path", "org_path"))
+                      prefix_index("ix_venues_org_path", "org_path"))
 
 
 class Space(Base):
@@ -117,7 +109,7 @@ class Group(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     designations: Mapped[list["GroupDesignation"]] = relationship(
         cascade="all, delete-orphan", order_by="GroupDesignation.granted_at", lazy="selectin")
-    __table_args__ = (Index("ix_groups_name_id", "name", "id"), _prefix_index("ix_groups_org_path", "org_path"))
+    __table_args__ = (Index("ix_groups_name_id", "name", "id"), prefix_index("ix_groups_org_path", "org_path"))
 
 
 class GroupDesignation(Base):

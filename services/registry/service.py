@@ -16,7 +16,7 @@ from services.common.outbox import OutboxRelay
 
 from . import schemas as s
 from . import usecases as uc
-from .metrics import register_domain_gauges
+from .metrics import DomainGauges
 from .models import metadata
 
 FEDERATION = ("federation_admin",)
@@ -31,7 +31,7 @@ class Service(ServiceBase):
     metrics = MetricsServer()
     relay = OutboxRelay(uc.OUTBOX)
     outbox = uc.OUTBOX
-    domain_gauges = register_domain_gauges()
+    domain_gauges = DomainGauges()
 
     # --- organisations ---
     @rpc(roles=ORG_WRITERS, write=True)

@@ -16,6 +16,7 @@ from services.common.envelope import utcnow
 from services.common.errors import Conflict, NotFound
 from services.common.outbox import Outbox
 from services.common.pagination import decode_cursor, page
+from services.common.query import contains, get_or_not_found
 
 from . import domain
 from .models import Group, GroupDesignation, Org, Space, Venue, VenueArtField, VenueDesignation, metadata
@@ -29,17 +30,6 @@ def _new_id() -> str:
     return str(uuid.uuid4())
 
 
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-def _get(session: Session, model, id_: str, what: str):
-    obj = session.get(model, id_)
-    if obj is None:
-        raise NotFound(f"no {what} with id {id_}")
-    return obj
-
-
 def _subtree(column, org: Org):
     return column.like(org.path + "%")
 
@@ -49,7 +39,7 @@ def _subtree(column, org: Org):
 def register_org(session: Session, caller: Caller, data: dict) -> Org:
     parent = None
     if data["parent_id"] is not None:
-        parent = _get(session, Org, data["parent_id"], "organisation")
+        parent = get_or_not_found(session, Org, data["parent_id"], "organisation")
         caller.require_org(parent.ancestors)
     else:
         caller.require_role(["federation_admin"])
@@ -72,13 +62,13 @@ def register_org(session: Session, caller: Caller, data: dict) -> Org:
 
 
 def get_org(session: Session, org_id: str) -> Org:
-    return _get(session, Org, org_id, "organisation")
+    return get_or_not_found(session, Org, org_id, "organisation")
 
 
 def list_orgs(session: Session, query: dict) -> dict:
     stmt = select(Org)
     if query["parent_id"] is not None:
-        _get(session, Org, query["parent_id"], "organisation")
+        get_or_not_found(session, Org, query["parent_id"], "organisation")
         stmt = stmt.where(Org.parent_id == query["parent_id"])
     after = decode_cursor(query["cursor"], str)
     if after:
@@ -120,7 +110,7 @@ def _apply_art_fields(venue: Venue, art_fields: list[str]) -> None:
 
 
 def register_venue(session: Session, caller: Caller, data: dict) -> Venue:
-    org = _get(session, Org, data["org_id"], "organisation")
+    org = get_or_not_found(session, Org, data["org_id"], "organisation")
     caller.require_org(org.ancestors)
     now = utcnow()
     venue = Venue(id=_new_id(), name=data["name"], type=data["type"], org_id=org.id, org_path=org.path,
@@ -137,7 +127,7 @@ def register_venue(session: Session, caller: Caller, data: dict) -> Venue:
 
 
 def _venue_for_write(session: Session, caller: Caller, venue_id: str) -> Venue:
-    venue = _get(session, Venue, venue_id, "venue")
+    venue = get_or_not_found(session, Venue, venue_id, "venue")
     caller.require_org([p for p in venue.org_path.split("/") if p])
     return venue
 
@@ -192,7 +182,7 @@ def _active(designations) -> dict:
 def designate_venue(session: Session, venue_id: str, designation: str, year: int, *, source: str,
                     caller: Caller | None = None) -> Venue:
     """Grant a designation; ``caller`` None means it comes from an award (not from an RPC)."""
-    venue = _get(session, Venue, venue_id, "venue") if caller is None else _venue_for_write(session, caller, venue_id)
+    venue = get_or_not_found(session, Venue, venue_id, "venue") if caller is None else _venue_for_write(session, caller, venue_id)
     active = _active(venue.designations)
     if caller is None and designation in active:
         return venue  # the award was applied already (a replayed award_granted)
@@ -222,7 +212,7 @@ def revoke_designation(session: Session, caller: Caller, venue_id: str, designat
 
 
 def get_venue(session: Session, venue_id: str) -> Venue:
-    return _get(session, Venue, venue_id, "venue")
+    return get_or_not_found(session, Venue, venue_id, "venue")
 
 
 def _active_designation(designation: str):
@@ -236,14 +226,14 @@ def search_venues(session: Session, filters: dict) -> dict:
         if key in filters:
             conditions.append(getattr(Venue, key) == filters[key])
     if "org_id" in filters:
-        conditions.append(_subtree(Venue.org_path, _get(session, Org, filters["org_id"], "organisation")))
+        conditions.append(_subtree(Venue.org_path, get_or_not_found(session, Org, filters["org_id"], "organisation")))
     if "designation" in filters:
         conditions.append(_active_designation(filters["designation"]))
     if "art_field" in filters:
         conditions.append(exists().where(VenueArtField.venue_id == Venue.id,
                                          VenueArtField.art_field == filters["art_field"]))
     if "text" in filters:
-        pattern = _like(filters["text"])
+        pattern = contains(filters["text"])
         conditions.append(or_(Venue.name.ilike(pattern, escape="\\"), Venue.address.ilike(pattern, escape="\\")))
     limit = filters["limit"]
     if "near" in filters:
@@ -285,10 +275,10 @@ def _search_near(session: Session, conditions: list, near: dict, cursor, limit: 
 # --- groups --------------------------------------------------------------------------------
 
 def register_group(session: Session, caller: Caller, data: dict) -> Group:
-    org = _get(session, Org, data["org_id"], "organisation")
+    org = get_or_not_found(session, Org, data["org_id"], "organisation")
     caller.require_org(org.ancestors)
     if data["home_venue_id"] is not None:
-        _get(session, Venue, data["home_venue_id"], "venue")
+        get_or_not_found(session, Venue, data["home_venue_id"], "venue")
     if session.scalar(select(Group.id).where(Group.org_id == org.id, Group.name == data["name"])):
         raise Conflict(f"{data['name']} is already registered by this organisation")
     group = Group(id=_new_id(), name=data["name"], kind=data["kind"], org_id=org.id, org_path=org.path,
@@ -301,7 +291,7 @@ def register_group(session: Session, caller: Caller, data: dict) -> Group:
 
 
 def get_group(session: Session, group_id: str) -> Group:
-    return _get(session, Group, group_id, "group")
+    return get_or_not_found(session, Group, group_id, "group")
 
 
 def search_groups(session: Session, filters: dict) -> dict:
@@ -310,13 +300,13 @@ def search_groups(session: Session, filters: dict) -> dict:
         if key in filters:
             stmt = stmt.where(getattr(Group, key) == filters[key])
     if "org_id" in filters:
-        stmt = stmt.where(_subtree(Group.org_path, _get(session, Org, filters["org_id"], "organisation")))
+        stmt = stmt.where(_subtree(Group.org_path, get_or_not_found(session, Org, filters["org_id"], "organisation")))
     if "designation" in filters:
         stmt = stmt.where(exists().where(GroupDesignation.group_id == Group.id,
                                          GroupDesignation.designation == filters["designation"],
                                          GroupDesignation.revoked_at.is_(None)))
     if "text" in filters:
-        stmt = stmt.where(Group.name.ilike(_like(filters["text"]), escape="\\"))
+        stmt = stmt.where(Group.name.ilike(contains(filters["text"]), escape="\\"))
     after = decode_cursor(filters["cursor"], str, str)
     if after:
         stmt = stmt.where(or_(Group.name > after[0], and_(Group.name == after[0], Group.id > after[1])))
@@ -326,7 +316,7 @@ def search_groups(session: Session, filters: dict) -> dict:
 
 def designate_group(session: Session, group_id: str, designation: str, year: int, *, source: str) -> Group:
     """From an award only: an excellent team 优秀团队. Replays are no-ops."""
-    group = _get(session, Group, group_id, "group")
+    group = get_or_not_found(session, Group, group_id, "group")
     if any(d.designation == designation and d.revoked_at is None for d in group.designations):
         return group
     group.designations.append(GroupDesignation(designation=designation, year=year, source=source,
@@ -348,7 +338,7 @@ def count_featured_bases(session: Session, org: Org | None = None) -> int:
 
 
 def network_summary(session: Session, org_id: str | None) -> dict:
-    org = _get(session, Org, org_id, "organisation") if org_id else None
+    org = get_or_not_found(session, Org, org_id, "organisation") if org_id else None
     scope = [_subtree(Venue.org_path, org)] if org is not None else []
     by = {}
     for key in ("type", "district", "status"):
