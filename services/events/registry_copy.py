@@ -3,8 +3,11 @@
 Built from registry events (``org_registered``, ``venue_registered``, ``venue_updated``,
 ``venue_status_changed``), live through the kit's idempotent consumer and, to catch up or rebuild,
 from the registry's ``events_since`` log. Applying an event is idempotent on its own (upserts keyed
-by id; a venue snapshot older than the copy's ``version`` is ignored), so the live stream and a
-catch-up may overlap freely. ``sync_state['registry']`` holds the highest registry ``seq`` applied.
+by id; a venue snapshot older than the copy's ``version`` is ignored, its row locked while it is
+compared), so the live stream and a catch-up may overlap freely, even at the same moment.
+``sync_state['registry']`` holds how far the catch-up has read the registry's log; the live stream
+does not move it (a live event applied past a gap the stream lost must not make the catch-up skip
+that gap).
 
 A venue that becomes suspended or closed flags the future activities booked there
 (``activity_flagged``), so their organisers can move or cancel them.
@@ -54,7 +57,6 @@ def apply(session: Session, envelope: dict) -> None:
         venue = _upsert_venue(session, data["venue"])
         if venue is not None and venue.status in UNBOOKABLE:
             _flag_future_activities(session, venue, data["reason"])
-    _advance(session, envelope.get("seq"))
     session.flush()
 
 
@@ -67,7 +69,10 @@ def _upsert_org(session: Session, data: dict) -> None:
 
 def _upsert_venue(session: Session, data: dict) -> Venue | None:
     """The venue after applying ``data``; None when the copy already holds a newer version."""
-    venue = session.get(Venue, data["id"])
+    # Locked and re-read (not the session's cached object): two appliers of one snapshot at once
+    # (the live stream and a catch-up) must not both find it new (PostgreSQL; SQLite serialises).
+    venue = session.scalars(select(Venue).where(Venue.id == data["id"]).with_for_update()
+                            .execution_options(populate_existing=True)).first()
     if venue is not None and venue.version >= data["version"]:
         return None
     if venue is None:

@@ -1,6 +1,8 @@
 """marshmallow schemas: every events RPC's input and output, and every event it publishes."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from services.common.fields import Bool, Text
@@ -11,9 +13,36 @@ from . import domain
 NOT_BLANK = validate.Regexp(r"\S", error="must not be blank")
 Title = lambda **kw: Text(validate=[validate.Length(min=1, max=200), NOT_BLANK], **kw)  # noqa: E731
 Id = lambda **kw: Text(validate=validate.Length(min=1, max=64), **kw)  # noqa: E731
-When = lambda **kw: fields.AwareDateTime(format="iso", **kw)  # noqa: E731  (an offset is required)
+EARLIEST, LATEST = datetime(1900, 1, 1, tzinfo=timezone.utc), datetime(3000, 1, 1, tzinfo=timezone.utc)
+
+
+class When(fields.AwareDateTime):
+    """An ISO 8601 time with an offset, from 1900 to 2999 (UTC): further out, converting it to UTC
+    or to Asia/Shanghai, or adding a lecture's length, would overflow Python's datetime."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="iso", **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        when = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            in_range = EARLIEST <= when.astimezone(timezone.utc) < LATEST
+        except OverflowError:
+            in_range = False
+        if not in_range:
+            raise ValidationError("must be from 1900 to 2999")
+        return when
 ART_FIELDS = ("literature", "music", "dance", "fine_art", "photography", "animation", "calligraphy", "quyi",
               "folk_art")
+
+
+class Money(fields.Decimal):
+    """A JSON number, kept as a Decimal: never a numeric string ("800") nor a boolean."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, (str, bytes, bool)):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class Strict(Schema):
@@ -87,7 +116,7 @@ class ActivitySearch(PageQuery, Strict):
 
 
 class CancelInput(Strict):
-    activity_id = Id(required=True)
+    id = Id(required=True)
     reason = Text(required=True, validate=[validate.Length(min=1, max=1000), NOT_BLANK])
 
 
@@ -107,8 +136,8 @@ class LectureInput(Strict):
     lecturer = fields.Nested(LecturerInput, required=True)
     duration_minutes = fields.Integer(required=True, strict=True, validate=validate.Range(min=15, max=480))
     field = Text(load_default=None, allow_none=True, validate=validate.OneOf(ART_FIELDS + ("general",)))
-    federation_cost = fields.Decimal(required=True, places=2, as_string=False,
-                                     validate=validate.Range(min=0, max=1_000_000))
+    federation_cost = Money(required=True, places=2, as_string=False,
+                            validate=validate.Range(min=0, max=1_000_000))
     description = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 

@@ -73,8 +73,8 @@ class Service(ServiceBase):
 
     @rpc(roles=ADMIN_ROLES, write=True)
     def cancel_activity(self, id, reason):
-        args = s.CancelInput().load({"activity_id": id, "reason": reason})
-        return uc.activity_view(self.db, uc.cancel_activity(self.db, self.auth.caller, **args))
+        args = s.CancelInput().load({"id": id, "reason": reason})
+        return uc.activity_view(self.db, uc.cancel_activity(self.db, self.auth.caller, args["id"], args["reason"]))
 
     @rpc
     def get_activity(self, id):

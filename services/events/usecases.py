@@ -8,14 +8,16 @@ serialises writers anyway).
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+import zlib
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, text
 from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 
 from services.common.auth import ADMIN_ROLES, Caller
+from services.common.db import is_postgres
 from services.common.errors import Conflict, CultureError, Forbidden, InvalidState, NotFound, ValidationFailed
 from services.common.outbox import Outbox
 from services.common.pagination import decode_cursor, page
@@ -123,6 +125,23 @@ def _check_bookings(session: Session, bookings: list[dict]) -> list[tuple[dict, 
     return checked
 
 
+def _lock_slots(session: Session, keys) -> None:
+    """Serialise the bookings of one space (or one lecturer's slots) across concurrent requests.
+
+    PostgreSQL only (SQLite serialises writers anyway). Without it two transactions inserting
+    overlapping rows wait on each other inside the exclusion constraint, and PostgreSQL breaks
+    that deadlock with an error the caller would get as ``InternalError`` instead of ``Conflict``.
+    With it the second request waits here, then its clash check sees the first one's committed
+    booking. Taken in sorted order and before any event is emitted (the outbox's own lock, held to
+    the commit, comes after), so these locks never wait in a cycle.
+    """
+    if not is_postgres(session):
+        return
+    for key in sorted(set(keys)):
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"),
+                        {"k": zlib.crc32(f"culture:events:slot:{key}".encode()) - 2**31})
+
+
 def _check_lecturer_free(session: Session, lecturer_id: str, starts_at: datetime, ends_at: datetime) -> None:
     clash = session.scalars(select(LecturerSlot).where(
         LecturerSlot.lecturer_id == lecturer_id, LecturerSlot.active.is_(True),
@@ -143,6 +162,8 @@ def schedule_activity(session: Session, caller: Caller | None, data: dict, *, to
         _get(session, Brand, data["brand_id"], "brand")
     audience = data["audience"]
     audience_org = _org(session, audience["org_id"]) if not audience["open"] else None
+    _lock_slots(session, [f"space:{b['space_id']}" for b in data["bookings"]]
+                + ([f"lecturer:{lecturer_id}"] if lecturer_id is not None else []))
     checked = _check_bookings(session, data["bookings"])
     if checked:
         places = sum({space.id: space.capacity for _, _, space in checked}.values())
@@ -271,11 +292,23 @@ def _activity_filters(session: Session, caller: Caller | None, filters: dict) ->
     return conditions
 
 
+def _cursor_time(value: str) -> datetime:
+    """The start time kept in a search cursor; a cursor holding anything else was not ours."""
+    try:
+        stamp = datetime.fromisoformat(value)
+        if stamp.tzinfo is None:
+            raise ValueError("naive")
+        stamp.astimezone(timezone.utc)
+    except (ValueError, OverflowError):
+        raise ValidationFailed({"cursor": ["not a cursor for this query"]}) from None
+    return stamp
+
+
 def search_activities(session: Session, caller: Caller | None, filters: dict) -> dict:
     stmt = select(Activity).where(*_activity_filters(session, caller, filters))
     after = decode_cursor(filters["cursor"], str, str)
     if after:
-        stamp = datetime.fromisoformat(after[0])
+        stamp = _cursor_time(after[0])
         stmt = stmt.where(or_(Activity.starts_at > stamp, and_(Activity.starts_at == stamp, Activity.id > after[1])))
     rows = session.scalars(stmt.order_by(Activity.starts_at, Activity.id).limit(filters["limit"] + 1)).all()
     return page(rows, filters["limit"], lambda a: [a.starts_at.isoformat(), a.id], ACTIVITY_OUT.dump)
@@ -283,14 +316,18 @@ def search_activities(session: Session, caller: Caller | None, filters: dict) ->
 
 # --- registrations ---------------------------------------------------------------------------
 
-def _require_for_worker(session: Session, caller: Caller, worker_id: str, worker_org_id: str | None) -> None:
-    """A worker acts for themself; an admin for the workers of its subtree."""
-    if "worker" in caller.roles and caller.sub == worker_id:
+def _require_for_worker(session: Session, caller: Caller, worker_id: str, worker_org_id: str | None, *,
+                        joining: bool = False) -> None:
+    """A worker acts for themself (and joins as a member of the organisation its token names, so
+    a worker cannot claim another organisation to pass an activity's audience rule); an admin
+    acts for the workers of its subtree."""
+    if "worker" in caller.roles and caller.sub == worker_id and (not joining or worker_org_id == caller.org_id):
         return
     if caller.has_any(ADMIN_ROLES) and worker_org_id is not None:
         caller.require_org(_org(session, worker_org_id).ancestors)
         return
-    raise Forbidden("a worker registers themself; an admin registers the workers of its subtree")
+    raise Forbidden("a worker registers themself, as a member of the organisation its token names; "
+                    "an admin registers the workers of its subtree")
 
 
 def _position(session: Session, registration: Registration) -> int | None:
@@ -310,7 +347,7 @@ def _registration_event(session: Session, event: str, registration: Registration
 
 def register(session: Session, caller: Caller, activity_id: str, worker: dict) -> dict:
     worker_org = _org(session, worker["org_id"])
-    _require_for_worker(session, caller, worker["id"], worker_org.id)
+    _require_for_worker(session, caller, worker["id"], worker_org.id, joining=True)
     activity = _activity_for_write(session, None, activity_id)
     if activity.status != "published":
         raise InvalidState(f"registration is for published activities; this one is {activity.status}")
@@ -448,14 +485,27 @@ def confirm_lecture_order(session: Session, caller: Caller, order_id: str, start
             raise NotFound(f"venue {venue.id} no longer has space {order.site_space_id}")
         bookings, capacity = [{"venue_id": venue.id, "space_id": space.id, "starts_at": starts_at,
                                "ends_at": ends_at}], space.capacity
-    activity = schedule_activity(session, caller, {
-        "title": lecture.topic, "brand_id": _lecture_brand_id(session), "kind": "lecture", "org_id": order.org_id,
-        "bookings": bookings, "capacity": capacity, "audience": {"open": False, "org_id": order.org_id}},
-        lecturer_id=lecture.lecturer_id, address=order.site_address, span=(starts_at, ends_at))
+    try:
+        activity = schedule_activity(session, caller, {
+            "title": lecture.topic, "brand_id": _lecture_brand_id(session), "kind": "lecture",
+            "org_id": order.org_id, "bookings": bookings, "capacity": capacity,
+            "audience": {"open": False, "org_id": order.org_id}},
+            lecturer_id=lecture.lecturer_id, address=order.site_address, span=(starts_at, ends_at))
+    except ValidationFailed as exc:  # the booking made from starts_at: the caller's field is starts_at
+        booking = _first_booking_errors(exc.errors) or {"_schema": [str(exc)]}
+        raise ValidationFailed({"starts_at": [m for ms in booking.values() for m in ms]}) from None
     _transition(session, activity, "published", "activity_published")
     order.status, order.activity_id, order.updated_at = "confirmed", activity.id, utcnow()
     session.flush()
     return order
+
+
+def _first_booking_errors(errors: dict) -> dict | None:
+    """``schedule_activity``'s errors about its one booking (``bookings.0``), for callers that made
+    that booking from their own input (a lecture's start, a tour's stop)."""
+    bookings = errors.get("bookings") if isinstance(errors, dict) else None
+    booking = bookings.get("0") if isinstance(bookings, dict) else None
+    return booking if isinstance(booking, dict) else None
 
 
 def _lecture_brand_id(session: Session) -> str | None:
@@ -483,6 +533,7 @@ def create_tour(session: Session, caller: Caller, data: dict) -> dict:
             raise ValidationFailed({"stops": {str(i + 1): {"starts_at": ["a stop starts after the previous one ends"]}}})
     if data.get("brand_id"):
         _get(session, Brand, data["brand_id"], "brand")
+    _lock_slots(session, [f"space:{stop['space_id']}" for stop in stops])  # all of them, before stop 1 emits
     tour = Tour(id=_new_id(), title=data["title"], brand_id=data.get("brand_id"), created_at=utcnow())
     session.add(tour)
     session.flush()
@@ -493,11 +544,15 @@ def create_tour(session: Session, caller: Caller, data: dict) -> dict:
         space = next((s for s in venue.spaces if s.id == stop["space_id"]), None)
         if space is None:
             raise NotFound(f"venue {venue.id} has no space {stop['space_id']}")
-        activities.append(schedule_activity(session, caller, {
-            "title": f"{data['title']}·{org.name}", "brand_id": data.get("brand_id"), "kind": "performance",
-            "org_id": org.id, "capacity": space.capacity, "audience": {"open": False, "org_id": org.id},
-            "bookings": [{k: stop[k] for k in ("venue_id", "space_id", "starts_at", "ends_at")}]},
-            tour=tour, tour_position=position))
+        try:
+            activities.append(schedule_activity(session, caller, {
+                "title": f"{data['title']}·{org.name}", "brand_id": data.get("brand_id"), "kind": "performance",
+                "org_id": org.id, "capacity": space.capacity, "audience": {"open": False, "org_id": org.id},
+                "bookings": [{k: stop[k] for k in ("venue_id", "space_id", "starts_at", "ends_at")}]},
+                tour=tour, tour_position=position))
+        except ValidationFailed as exc:  # the stop's booking: name the stop, as the caller wrote it
+            raise ValidationFailed({"stops": {str(position - 1): _first_booking_errors(exc.errors) or exc.errors}}) \
+                from None
     return TOUR_OUT.dump({"id": tour.id, "title": tour.title, "brand_id": tour.brand_id, "stops": activities,
                           "created_at": tour.created_at})
 

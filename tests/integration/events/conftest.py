@@ -80,3 +80,27 @@ def at(hours: float, minutes: int = 0) -> str:
     """A time ``hours`` from now, whole minutes, as ISO with +08:00."""
     t = datetime.now(timezone.utc).replace(second=0, microsecond=0) + timedelta(hours=hours, minutes=minutes)
     return t.astimezone(timezone(timedelta(hours=8))).isoformat()
+
+
+def on(days: int, hhmm: str) -> str:
+    """Local (Asia/Shanghai) ``hhmm`` on the day ``days`` from today, as ISO with +08:00.
+
+    Unlike ``at``, a range built from it never runs over midnight whatever the time of day the
+    tests run (a booking must fit one day's opening range, even in a venue open 00:00-24:00).
+    """
+    local = timezone(timedelta(hours=8))
+    day = datetime.now(local).date() + timedelta(days=days)
+    hours, minutes = (int(p) for p in hhmm.split(":"))
+    return datetime(day.year, day.month, day.day, hours, minutes, tzinfo=local).isoformat()
+
+
+def now_for(minutes: int) -> tuple[str, str]:
+    """A ``minutes`` long range that may start now (it began at most an hour ago, and
+    ``start_activity`` allows it) and lies within one local day."""
+    local = timezone(timedelta(hours=8))
+    now = datetime.now(local).replace(second=0, microsecond=0)
+    midnight = now.replace(hour=0, minute=0)
+    start = max(midnight, now - timedelta(minutes=min(minutes, 60)))
+    if start + timedelta(minutes=minutes) > midnight + timedelta(days=1):
+        start = midnight + timedelta(days=1) - timedelta(minutes=minutes)
+    return start.isoformat(), (start + timedelta(minutes=minutes)).isoformat()

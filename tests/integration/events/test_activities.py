@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from nameko.exceptions import RemoteError
 
-from .conftest import at, wait_for
+from .conftest import now_for, on, wait_for
 
 
 def activity(w, space, starts, ends, capacity=5, **extra):
@@ -16,10 +16,10 @@ def activity(w, space, starts, ends, capacity=5, **extra):
 def test_a_venue_registered_in_registry_becomes_bookable_and_the_life_cycle_runs(world, client, token):
     w = world
     events = lambda m, *a, tok=None: client.call("events", m, *a, token=tok)  # noqa: E731
-    act = events("schedule_activity", activity(w, w.rehearsal, at(0, 30), at(2), capacity=2), tok=w.zs_admin)
+    act = events("schedule_activity", activity(w, w.rehearsal, *now_for(90), capacity=2), tok=w.zs_admin)
     assert act["status"] == "draft" and act["bookings"][0]["starts_at"].endswith("+08:00")
     with pytest.raises(RemoteError) as err:  # the same space, overlapping: refused
-        events("schedule_activity", activity(w, w.rehearsal, at(1), at(3)), tok=w.zs_admin)
+        events("schedule_activity", activity(w, w.rehearsal, *now_for(60)), tok=w.zs_admin)
     assert err.value.exc_type == "Conflict"
     assert events("publish_activity", act["id"], tok=w.zs_admin)["status"] == "published"
     workers = [{"id": f"w{i}", "name": f"职工{i}", "org_id": w.port} for i in range(4)]
@@ -48,12 +48,12 @@ def test_a_venue_registered_in_registry_becomes_bookable_and_the_life_cycle_runs
 def test_a_suspended_venue_cannot_be_booked_and_flags_future_activities(world, client):
     w = world
     events = lambda m, *a, tok=None: client.call("events", m, *a, token=tok)  # noqa: E731
-    act = events("schedule_activity", activity(w, w.theatre, at(24), at(26)), tok=w.zs_admin)
+    act = events("schedule_activity", activity(w, w.theatre, on(1, "10:00"), on(1, "12:00")), tok=w.zs_admin)
     client.call("registry", "set_venue_status", w.hall["id"], "suspended", "消防整改", token=w.zs_admin)
     flagged = wait_for(lambda: events("get_activity", act["id"], tok=w.zs_admin)["flags"], what="the flag")
     assert flagged[0]["venue_id"] == w.hall["id"] and "消防整改" in flagged[0]["reason"]
     with pytest.raises(RemoteError) as err:
-        events("schedule_activity", activity(w, w.theatre, at(48), at(50)), tok=w.zs_admin)
+        events("schedule_activity", activity(w, w.theatre, on(2, "10:00"), on(2, "12:00")), tok=w.zs_admin)
     assert err.value.exc_type == "InvalidState"
 
 
@@ -62,9 +62,9 @@ def test_calendar_is_icalendar_with_local_times_and_cancellations(world, client)
 
     w = world
     events = lambda m, *a, tok=None: client.call("events", m, *a, token=tok)  # noqa: E731
-    kept = events("schedule_activity", activity(w, w.theatre, at(24), at(26)), tok=w.zs_admin)
-    dropped = events("schedule_activity", activity(w, w.theatre, at(30), at(31)), tok=w.zs_admin)
-    draft = events("schedule_activity", activity(w, w.theatre, at(40), at(41)), tok=w.zs_admin)
+    kept = events("schedule_activity", activity(w, w.theatre, on(1, "10:00"), on(1, "12:00")), tok=w.zs_admin)
+    dropped = events("schedule_activity", activity(w, w.theatre, on(1, "16:00"), on(1, "17:00")), tok=w.zs_admin)
+    draft = events("schedule_activity", activity(w, w.theatre, on(2, "16:00"), on(2, "17:00")), tok=w.zs_admin)
     events("publish_activity", kept["id"], tok=w.zs_admin)
     events("publish_activity", dropped["id"], tok=w.zs_admin)
     events("cancel_activity", dropped["id"], "演员生病", tok=w.zs_admin)
