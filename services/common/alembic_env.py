@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import text
 
 from .db import make_engine
 from .tables import UTCDateTime
+
+MIGRATION_LOCK = 7_402_001  # a PostgreSQL advisory lock key held while migrating
 
 
 def _render_item(type_, obj, autogen_context):
@@ -24,8 +27,15 @@ def run(metadata) -> None:
         return
     engine = make_engine(url)
     with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            # Two replicas' init containers migrating at once: the second waits, then finds head.
+            connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK})
+            connection.commit()
         context.configure(connection=connection, target_metadata=metadata, render_item=_render_item,
                           render_as_batch=connection.dialect.name == "sqlite")
         with context.begin_transaction():
             context.run_migrations()
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK})
+            connection.commit()
     engine.dispose()

@@ -10,7 +10,8 @@ Over nameko's ``Rpc`` it adds, in this order, for every call:
    request whose ack was lost when a replica died after replying) gets the recorded reply and is
    not applied twice;
 3. errors mapped once: marshmallow ``ValidationError`` -> ``ValidationFailed``, a database
-   integrity error -> ``Conflict``, the contract's errors as they are, anything else ->
+   integrity error, deadlock or serialization failure -> ``Conflict``, the contract's errors as
+   they are, anything else ->
    ``InternalError`` with a reference to the logged traceback;
 4. metrics: requests, errors by type, latency.
 """
@@ -26,7 +27,7 @@ from marshmallow import ValidationError
 from nameko.exceptions import ContainerBeingKilled, IncorrectSignature
 from nameko.rpc import Rpc as NamekoRpc
 from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .auth import decode_caller
 from .db import Database
@@ -35,6 +36,7 @@ from .errors import CONTRACT_ERRORS, Conflict, CultureError, InternalError, Vali
 from .metrics import RPC_ERRORS, RPC_LATENCY, RPC_REQUESTS
 
 log = logging.getLogger(__name__)
+TRANSIENT_PGCODES = ("40P01", "40001")  # deadlock detected, serialization failure: rolled back whole
 
 
 def to_contract_error(exc: BaseException, where: str) -> BaseException:
@@ -51,6 +53,9 @@ def to_contract_error(exc: BaseException, where: str) -> BaseException:
     if isinstance(exc, IntegrityError):
         log.info("%s: integrity error mapped to Conflict: %s", where, exc.orig)
         return Conflict("the change conflicts with existing data (a duplicate or a rule the database enforces)")
+    if isinstance(exc, OperationalError) and getattr(exc.orig, "pgcode", None) in TRANSIENT_PGCODES:
+        log.info("%s: %s mapped to Conflict", where, type(exc.orig).__name__)
+        return Conflict("a concurrent change got in the way (nothing was written); try again")
     ref = uuid.uuid4().hex[:12]
     log.error("%s: internal error ref=%s", where, ref, exc_info=(type(exc), exc, exc.__traceback__))
     return InternalError(f"internal error (ref {ref}); the service logged the details")

@@ -12,18 +12,11 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, MetaData, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from services.common.tables import UTCDateTime, add_kit_tables
+from services.common.tables import NAMING_CONVENTION, UTCDateTime, add_kit_tables, prefix_index
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention={
-        "ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s"})
-
-
-def _prefix_index(name: str, column: str) -> Index:
-    return Index(name, column, postgresql_ops={column: "varchar_pattern_ops"})
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 # --- the copy of the registry ----------------------------------------------------------------
@@ -35,7 +28,7 @@ class Org(Base):
     kind: Mapped[str] = mapped_column(String(20))
     parent_id: Mapped[str | None] = mapped_column(String(36))
     path: Mapped[str] = mapped_column(String(2000))  # "/root/.../own/" as in the registry
-    __table_args__ = (_prefix_index("ix_orgs_path", "path"),)
+    __table_args__ = (prefix_index("ix_orgs_path", "path"),)
 
     @property
     def ancestors(self) -> list[str]:
@@ -116,7 +109,7 @@ class Activity(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     bookings: Mapped[list["Booking"]] = relationship(order_by="Booking.starts_at", lazy="selectin",
                                                      cascade="all, delete-orphan")
-    __table_args__ = (_prefix_index("ix_activities_org_path", "org_path"),
+    __table_args__ = (prefix_index("ix_activities_org_path", "org_path"),
                       Index("ix_activities_starts_id", "starts_at", "id"))
 
 

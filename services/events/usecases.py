@@ -12,7 +12,7 @@ import zlib
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy import func, or_, select, text
 from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 
@@ -20,7 +20,8 @@ from services.common.auth import ADMIN_ROLES, Caller
 from services.common.db import is_postgres
 from services.common.errors import Conflict, CultureError, Forbidden, InvalidState, NotFound, ValidationFailed
 from services.common.outbox import Outbox
-from services.common.pagination import decode_cursor, page
+from services.common.pagination import Pager
+from services.common.query import contains, get_or_not_found
 
 from . import domain
 from .domain import Slot, utcnow
@@ -39,22 +40,11 @@ def _new_id() -> str:
     return str(uuid.uuid4())
 
 
-def _get(session: Session, model, id_: str, what: str):
-    obj = session.get(model, id_)
-    if obj is None:
-        raise NotFound(f"no {what} with id {id_}")
-    return obj
-
-
 def _org(session: Session, org_id: str) -> Org:
     org = session.get(Org, org_id)
     if org is None:
         raise NotFound(f"no organisation {org_id} (the events service knows organisations from registry events)")
     return org
-
-
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def _activity_for_write(session: Session, caller: Caller | None, activity_id: str) -> Activity:
@@ -80,7 +70,7 @@ def _can_see(caller: Caller | None, activity: Activity) -> bool:
 
 
 def get_venue_copy(session: Session, venue_id: str) -> Venue:
-    return _get(session, Venue, venue_id, "venue (not known from registry events yet)")
+    return get_or_not_found(session, Venue, venue_id, "venue (not known from registry events yet)")
 
 
 # --- brands ----------------------------------------------------------------------------------
@@ -104,7 +94,7 @@ def list_brands(session: Session) -> dict:
 def _check_bookings(session: Session, bookings: list[dict]) -> list[tuple[dict, Venue, Space]]:
     checked = []
     for i, b in enumerate(bookings):
-        venue = _get(session, Venue, b["venue_id"], "venue")
+        venue = get_or_not_found(session, Venue, b["venue_id"], "venue")
         space = next((s for s in venue.spaces if s.id == b["space_id"]), None)
         if space is None:
             raise NotFound(f"venue {venue.id} has no space {b['space_id']}")
@@ -159,7 +149,7 @@ def schedule_activity(session: Session, caller: Caller | None, data: dict, *, to
     if caller is not None:
         caller.require_org(org.ancestors)
     if data.get("brand_id"):
-        _get(session, Brand, data["brand_id"], "brand")
+        get_or_not_found(session, Brand, data["brand_id"], "brand")
     audience = data["audience"]
     audience_org = _org(session, audience["org_id"]) if not audience["open"] else None
     _lock_slots(session, [f"space:{b['space_id']}" for b in data["bookings"]]
@@ -274,7 +264,7 @@ def _activity_filters(session: Session, caller: Caller | None, filters: dict) ->
     if "venue_id" in filters:
         conditions.append(Activity.bookings.any(Booking.venue_id == filters["venue_id"]))
     if "text" in filters:
-        conditions.append(Activity.title.ilike(_like(filters["text"]), escape="\\"))
+        conditions.append(Activity.title.ilike(contains(filters["text"]), escape="\\"))
     if "starts_from" in filters:
         conditions.append(Activity.starts_at >= filters["starts_from"])
     if "starts_before" in filters:
@@ -305,13 +295,10 @@ def _cursor_time(value: str) -> datetime:
 
 
 def search_activities(session: Session, caller: Caller | None, filters: dict) -> dict:
+    pager = Pager("search_activities", filters, str, str, convert=lambda key: [_cursor_time(key[0]), key[1]])
     stmt = select(Activity).where(*_activity_filters(session, caller, filters))
-    after = decode_cursor(filters["cursor"], str, str)
-    if after:
-        stamp = _cursor_time(after[0])
-        stmt = stmt.where(or_(Activity.starts_at > stamp, and_(Activity.starts_at == stamp, Activity.id > after[1])))
-    rows = session.scalars(stmt.order_by(Activity.starts_at, Activity.id).limit(filters["limit"] + 1)).all()
-    return page(rows, filters["limit"], lambda a: [a.starts_at.isoformat(), a.id], ACTIVITY_OUT.dump)
+    rows = pager.rows(session, stmt, Activity.starts_at, Activity.id)
+    return pager.page(rows, lambda a: [a.starts_at.isoformat(), a.id], ACTIVITY_OUT.dump)
 
 
 # --- registrations ---------------------------------------------------------------------------
@@ -439,23 +426,20 @@ def list_lectures(session: Session, filters: dict) -> dict:
     if "lecturer_id" in filters:
         stmt = stmt.where(Lecture.lecturer_id == filters["lecturer_id"])
     if "text" in filters:
-        pattern = _like(filters["text"])
+        pattern = contains(filters["text"])
         stmt = stmt.where(or_(Lecture.topic.ilike(pattern, escape="\\"),
                               Lecture.lecturer_name.ilike(pattern, escape="\\")))
-    after = decode_cursor(filters["cursor"], str, str)
-    if after:
-        stmt = stmt.where(or_(Lecture.topic > after[0], and_(Lecture.topic == after[0], Lecture.id > after[1])))
-    rows = session.scalars(stmt.order_by(Lecture.topic, Lecture.id).limit(filters["limit"] + 1)).all()
-    return page(rows, filters["limit"], lambda l: [l.topic, l.id], LECTURE_OUT.dump)
+    pager = Pager("list_lectures", filters, str, str)
+    return pager.page(pager.rows(session, stmt, Lecture.topic, Lecture.id), lambda l: [l.topic, l.id], LECTURE_OUT.dump)
 
 
 def order_lecture(session: Session, caller: Caller, data: dict) -> LectureOrder:
-    lecture = _get(session, Lecture, data["lecture_id"], "lecture")
+    lecture = get_or_not_found(session, Lecture, data["lecture_id"], "lecture")
     org = _org(session, data["org_id"])
     caller.require_org(org.ancestors)
     site = data["site"]
     if site.get("venue_id"):
-        venue = _get(session, Venue, site["venue_id"], "venue")
+        venue = get_or_not_found(session, Venue, site["venue_id"], "venue")
         if not any(s.id == site["space_id"] for s in venue.spaces):
             raise NotFound(f"venue {venue.id} has no space {site['space_id']}")
     now = utcnow()
@@ -479,7 +463,7 @@ def confirm_lecture_order(session: Session, caller: Caller, order_id: str, start
     ends_at = starts_at + timedelta(minutes=lecture.duration_minutes)
     bookings, capacity = [], LECTURE_SITE_CAPACITY
     if order.site_venue_id:
-        venue = _get(session, Venue, order.site_venue_id, "venue")
+        venue = get_or_not_found(session, Venue, order.site_venue_id, "venue")
         space = next((s for s in venue.spaces if s.id == order.site_space_id), None)
         if space is None:
             raise NotFound(f"venue {venue.id} no longer has space {order.site_space_id}")
@@ -513,7 +497,7 @@ def _lecture_brand_id(session: Session) -> str | None:
 
 
 def rate_lecture(session: Session, caller: Caller, order_id: str, rating: int, comment: str | None) -> LectureOrder:
-    order = _get(session, LectureOrder, order_id, "lecture order")
+    order = get_or_not_found(session, LectureOrder, order_id, "lecture order")
     caller.require_org(_org(session, order.org_id).ancestors)
     if order.status != "delivered":
         raise InvalidState(f"a lecture is rated after its delivery; this order is {order.status}")
@@ -532,7 +516,7 @@ def create_tour(session: Session, caller: Caller, data: dict) -> dict:
         if b["starts_at"] < a["ends_at"]:
             raise ValidationFailed({"stops": {str(i + 1): {"starts_at": ["a stop starts after the previous one ends"]}}})
     if data.get("brand_id"):
-        _get(session, Brand, data["brand_id"], "brand")
+        get_or_not_found(session, Brand, data["brand_id"], "brand")
     _lock_slots(session, [f"space:{stop['space_id']}" for stop in stops])  # all of them, before stop 1 emits
     tour = Tour(id=_new_id(), title=data["title"], brand_id=data.get("brand_id"), created_at=utcnow())
     session.add(tour)
@@ -540,7 +524,7 @@ def create_tour(session: Session, caller: Caller, data: dict) -> dict:
     activities = []
     for position, stop in enumerate(stops, start=1):
         org = _org(session, stop["org_id"])
-        venue = _get(session, Venue, stop["venue_id"], "venue")
+        venue = get_or_not_found(session, Venue, stop["venue_id"], "venue")
         space = next((s for s in venue.spaces if s.id == stop["space_id"]), None)
         if space is None:
             raise NotFound(f"venue {venue.id} has no space {stop['space_id']}")
@@ -594,7 +578,7 @@ def answer_showcase(session: Session, request: dict) -> None:
     answer = {"showcase_id": request["showcase_id"], "campaign_id": request["campaign_id"]}
     try:
         with session.begin_nested():
-            venue = _get(session, Venue, request["venue_id"], "venue")
+            venue = get_or_not_found(session, Venue, request["venue_id"], "venue")
             space = next((s for s in venue.spaces if s.id == request["space_id"]), None)
             if space is None:
                 raise NotFound(f"venue {venue.id} has no space {request['space_id']}")

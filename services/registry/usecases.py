@@ -8,14 +8,14 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, object_session
 
 from services.common.auth import Caller
 from services.common.envelope import utcnow
 from services.common.errors import Conflict, NotFound
 from services.common.outbox import Outbox
-from services.common.pagination import decode_cursor, page
+from services.common.pagination import Pager
 from services.common.query import contains, get_or_not_found
 
 from . import domain
@@ -66,15 +66,12 @@ def get_org(session: Session, org_id: str) -> Org:
 
 
 def list_orgs(session: Session, query: dict) -> dict:
+    pager = Pager("list_orgs", query, str)
     stmt = select(Org)
     if query["parent_id"] is not None:
         get_or_not_found(session, Org, query["parent_id"], "organisation")
         stmt = stmt.where(Org.parent_id == query["parent_id"])
-    after = decode_cursor(query["cursor"], str)
-    if after:
-        stmt = stmt.where(Org.path > after[0])
-    rows = session.scalars(stmt.order_by(Org.path).limit(query["limit"] + 1)).all()
-    return page(rows, query["limit"], lambda o: [o.path], ORG_OUT.dump)
+    return pager.page(pager.rows(session, stmt, Org.path), lambda o: [o.path], ORG_OUT.dump)
 
 
 # --- venues --------------------------------------------------------------------------------
@@ -235,18 +232,14 @@ def search_venues(session: Session, filters: dict) -> dict:
     if "text" in filters:
         pattern = contains(filters["text"])
         conditions.append(or_(Venue.name.ilike(pattern, escape="\\"), Venue.address.ilike(pattern, escape="\\")))
-    limit = filters["limit"]
     if "near" in filters:
-        return _search_near(session, conditions, filters["near"], filters["cursor"], limit)
-    stmt = select(Venue).where(*conditions)
-    after = decode_cursor(filters["cursor"], str, str)
-    if after:
-        stmt = stmt.where(or_(Venue.name > after[0], and_(Venue.name == after[0], Venue.id > after[1])))
-    rows = session.scalars(stmt.order_by(Venue.name, Venue.id).limit(limit + 1)).all()
-    return page(rows, limit, lambda v: [v.name, v.id], VENUE_OUT.dump)
+        return _search_near(session, conditions, filters["near"], Pager("search_venues", filters, (int, float), str))
+    pager = Pager("search_venues", filters, str, str)
+    rows = pager.rows(session, select(Venue).where(*conditions), Venue.name, Venue.id)
+    return pager.page(rows, lambda v: [v.name, v.id], VENUE_OUT.dump)
 
 
-def _search_near(session: Session, conditions: list, near: dict, cursor, limit: int) -> dict:
+def _search_near(session: Session, conditions: list, near: dict, pager: Pager) -> dict:
     """Nearest first. The bounding box narrows in SQL; exact distances are computed here."""
     min_lat, max_lat, min_lon, max_lon = domain.bounding_box(near["lat"], near["lon"], near["km"])
     lon_range = Venue.lon.between(min_lon, max_lon)
@@ -259,17 +252,16 @@ def _search_near(session: Session, conditions: list, near: dict, cursor, limit: 
     hits = sorted((round(domain.distance_km(near["lat"], near["lon"], lat, lon), 6), id_)
                   for id_, lat, lon in candidates)
     hits = [h for h in hits if h[0] <= near["km"]]
-    after = decode_cursor(cursor, (int, float), str)
-    if after:
-        hits = [h for h in hits if (h[0], h[1]) > (after[0], after[1])]
-    hits = hits[: limit + 1]
+    if pager.after:
+        hits = [h for h in hits if (h[0], h[1]) > tuple(pager.after)]
+    hits = hits[: pager.limit + 1]
     venues = {v.id: v for v in session.scalars(select(Venue).where(Venue.id.in_([h[1] for h in hits])))}
     rows = [(d, venues[i]) for d, i in hits if i in venues]
 
     def dump(row):
         return {**VENUE_OUT.dump(row[1]), "distance_km": round(row[0], 3)}
 
-    return page(rows, limit, lambda r: [r[0], r[1].id], dump)
+    return pager.page(rows, lambda r: [r[0], r[1].id], dump)
 
 
 # --- groups --------------------------------------------------------------------------------
@@ -295,6 +287,7 @@ def get_group(session: Session, group_id: str) -> Group:
 
 
 def search_groups(session: Session, filters: dict) -> dict:
+    pager = Pager("search_groups", filters, str, str)
     stmt = select(Group)
     for key in ("kind", "home_venue_id", "art_field"):
         if key in filters:
@@ -307,11 +300,7 @@ def search_groups(session: Session, filters: dict) -> dict:
                                          GroupDesignation.revoked_at.is_(None)))
     if "text" in filters:
         stmt = stmt.where(Group.name.ilike(contains(filters["text"]), escape="\\"))
-    after = decode_cursor(filters["cursor"], str, str)
-    if after:
-        stmt = stmt.where(or_(Group.name > after[0], and_(Group.name == after[0], Group.id > after[1])))
-    rows = session.scalars(stmt.order_by(Group.name, Group.id).limit(filters["limit"] + 1)).all()
-    return page(rows, filters["limit"], lambda g: [g.name, g.id], GROUP_OUT.dump)
+    return pager.page(pager.rows(session, stmt, Group.name, Group.id), lambda g: [g.name, g.id], GROUP_OUT.dump)
 
 
 def designate_group(session: Session, group_id: str, designation: str, year: int, *, source: str) -> Group:

@@ -263,10 +263,17 @@ def test_a_cursor_from_another_kind_of_search_is_refused(tree, client):
     near = {"lat": CENTRE[0], "lon": CENTRE[1], "km": 50}
     by_name = _search(client, limit=1)["next_cursor"]
     by_distance = _search(client, near=near, limit=1)["next_cursor"]
-    for filters in ({"near": near, "cursor": by_name}, {"cursor": by_distance}, {"cursor": "garbage!"}):
+    by_district = _search(client, district="中山区", limit=1)["next_cursor"]
+    groups = client.call("registry", "search_groups", {"limit": 1})["next_cursor"]
+    for filters in ({"near": near, "cursor": by_name}, {"cursor": by_distance}, {"cursor": "garbage!"},
+                    {"cursor": by_district},            # the same search with other filters
+                    {"type": "palace", "cursor": by_name}):
         with pytest.raises(RemoteError) as err:
             _search(client, **filters)
         assert err.value.exc_type == "ValidationFailed"
+    assert groups is None or groups != by_name
+    # ... while the same query may change its page size between pages.
+    assert _search(client, district="中山区", limit=2, cursor=by_district)["items"]
 
 
 # --- groups --------------------------------------------------------------------------------
