@@ -10,7 +10,7 @@ waits for a clean stop (SIGKILL after 30 s) and removes the pid files.
 """
 from __future__ import annotations
 
-import services.common  # noqa: F401  (silences eventlet's banner)
+from services import common as _kit  # noqa: F401  (first: silences eventlet's banner)
 
 import eventlet
 
@@ -22,7 +22,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from services.common import config as cfg
 

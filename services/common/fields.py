@@ -4,12 +4,13 @@
   it), no lone surrogate (not UTF-8).
 - ``Number``: a JSON number, never a numeric string (integers are loaded ``strict`` likewise).
 - ``Bool``: a JSON boolean, never 1 or "true".
+- ``load_id(name, value)``: an id given as a plain RPC argument.
 """
 from __future__ import annotations
 
 import re
 
-from marshmallow import ValidationError, fields
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
@@ -41,3 +42,15 @@ class Bool(fields.Boolean):
         if not isinstance(value, bool):
             raise self.make_error("invalid", input=value)
         return value
+
+
+_ID_SCHEMAS: dict[str, Schema] = {}
+
+
+def load_id(name: str, value) -> str:
+    """An id passed as its own RPC argument (``get_venue(venue_id)``): a non-empty storable string
+    of at most 64 characters, refused as ``ValidationFailed`` under the argument's own name."""
+    if name not in _ID_SCHEMAS:
+        fields_ = {name: Text(required=True, validate=validate.Length(min=1, max=64))}
+        _ID_SCHEMAS[name] = Schema.from_dict(fields_, name=f"{name}Argument")(unknown=RAISE)
+    return _ID_SCHEMAS[name].load({name: value})[name]

@@ -12,6 +12,7 @@ from services.common.base import ServiceBase
 from services.common.consumer import event_handler
 from services.common.db import Database
 from services.common.entrypoints import rpc
+from services.common.fields import load_id
 from services.common.metrics import MetricsServer
 from services.common.outbox import OutboxRelay
 
@@ -28,10 +29,6 @@ REGISTRANTS = ("worker",) + ADMIN_ROLES
 CATCH_UP_SECONDS = 30
 REGISTRY_TIMEOUT = 10
 log = logging.getLogger(__name__)
-
-
-def _id(name, value):
-    return s.Strict.from_dict({name: s.Id(required=True)})().load({name: value})[name]
 
 
 class Service(ServiceBase):
@@ -61,15 +58,15 @@ class Service(ServiceBase):
 
     @rpc(roles=ADMIN_ROLES, write=True)
     def publish_activity(self, id):
-        return uc.activity_view(self.db, uc.publish_activity(self.db, self.auth.caller, _id("id", id)))
+        return uc.activity_view(self.db, uc.publish_activity(self.db, self.auth.caller, load_id("id", id)))
 
     @rpc(roles=ADMIN_ROLES, write=True)
     def start_activity(self, id):
-        return uc.activity_view(self.db, uc.start_activity(self.db, self.auth.caller, _id("id", id)))
+        return uc.activity_view(self.db, uc.start_activity(self.db, self.auth.caller, load_id("id", id)))
 
     @rpc(roles=ADMIN_ROLES, write=True)
     def complete_activity(self, id):
-        return uc.activity_view(self.db, uc.complete_activity(self.db, self.auth.caller, _id("id", id)))
+        return uc.activity_view(self.db, uc.complete_activity(self.db, self.auth.caller, load_id("id", id)))
 
     @rpc(roles=ADMIN_ROLES, write=True)
     def cancel_activity(self, id, reason):
@@ -78,7 +75,7 @@ class Service(ServiceBase):
 
     @rpc
     def get_activity(self, id):
-        return uc.activity_view(self.db, uc.get_activity(self.db, self.auth.optional, _id("id", id)))
+        return uc.activity_view(self.db, uc.get_activity(self.db, self.auth.optional, load_id("id", id)))
 
     @rpc
     def search_activities(self, filters=None):
@@ -88,17 +85,17 @@ class Service(ServiceBase):
     # --- registrations ---
     @rpc(roles=REGISTRANTS, write=True)
     def register(self, activity_id, worker):
-        activity_id, worker = _id("activity_id", activity_id), s.WorkerInput().load(worker)
+        activity_id, worker = load_id("activity_id", activity_id), s.WorkerInput().load(worker)
         return uc.register(self.db, self.auth.caller, activity_id, worker)
 
     @rpc(roles=REGISTRANTS, write=True)
     def cancel_registration(self, activity_id, worker_id):
-        return uc.cancel_registration(self.db, self.auth.caller, _id("activity_id", activity_id),
-                                      _id("worker_id", worker_id))
+        return uc.cancel_registration(self.db, self.auth.caller, load_id("activity_id", activity_id),
+                                      load_id("worker_id", worker_id))
 
     @rpc(roles=ADMIN_ROLES, write=True)
     def check_in(self, activity_id, worker_id):
-        return uc.check_in(self.db, self.auth.caller, _id("activity_id", activity_id), _id("worker_id", worker_id))
+        return uc.check_in(self.db, self.auth.caller, load_id("activity_id", activity_id), load_id("worker_id", worker_id))
 
     # --- calendars and reports ---
     @rpc
@@ -176,7 +173,7 @@ class Service(ServiceBase):
     @rpc
     def get_venue_copy(self, venue_id):
         """What this service knows of a registry venue (ops and UIs: is it bookable here yet?)."""
-        return uc.VENUE_COPY_OUT.dump(uc.get_venue_copy(self.db, _id("venue_id", venue_id)))
+        return uc.VENUE_COPY_OUT.dump(uc.get_venue_copy(self.db, load_id("venue_id", venue_id)))
 
     @rpc(roles=FEDERATION, write=True)
     def rebuild_registry_copy(self):

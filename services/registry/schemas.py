@@ -211,16 +211,6 @@ class IdInput(Strict):
     id = Id(required=True)
 
 
-_ID_SCHEMAS: dict[str, Schema] = {}
-
-
-def load_id(name: str, value) -> str:
-    """An id argument, checked as ``Id`` and refused under the argument's own name (``venue_id``)."""
-    if name not in _ID_SCHEMAS:
-        _ID_SCHEMAS[name] = Strict.from_dict({name: Id(required=True)}, name=f"{name}Input")()
-    return _ID_SCHEMAS[name].load({name: value})[name]
-
-
 # --- groups --------------------------------------------------------------------------------
 
 class GroupInput(Strict):

@@ -11,6 +11,7 @@ from services.common.base import ServiceBase
 from services.common.consumer import event_handler
 from services.common.db import Database
 from services.common.entrypoints import rpc
+from services.common.fields import load_id
 from services.common.metrics import MetricsServer
 from services.common.outbox import OutboxRelay
 
@@ -40,7 +41,7 @@ class Service(ServiceBase):
 
     @rpc
     def get_org(self, org_id):
-        return uc.ORG_OUT.dump(uc.get_org(self.db, s.load_id("org_id", org_id)))
+        return uc.ORG_OUT.dump(uc.get_org(self.db, load_id("org_id", org_id)))
 
     @rpc
     def list_orgs(self, parent_id=None, limit=50, cursor=None):
@@ -54,7 +55,7 @@ class Service(ServiceBase):
 
     @rpc(roles=ADMIN_ROLES, write=True)
     def update_venue(self, venue_id, changes):
-        venue_id = s.load_id("venue_id", venue_id)
+        venue_id = load_id("venue_id", venue_id)
         venue = uc.update_venue(self.db, self.auth.caller, venue_id, s.VenueChanges().load(changes))
         return uc.VENUE_OUT.dump(venue)
 
@@ -65,7 +66,7 @@ class Service(ServiceBase):
 
     @rpc
     def get_venue(self, venue_id):
-        return uc.VENUE_OUT.dump(uc.get_venue(self.db, s.load_id("venue_id", venue_id)))
+        return uc.VENUE_OUT.dump(uc.get_venue(self.db, load_id("venue_id", venue_id)))
 
     @rpc
     def search_venues(self, filters=None):
@@ -91,7 +92,7 @@ class Service(ServiceBase):
 
     @rpc
     def get_group(self, group_id):
-        return uc.GROUP_OUT.dump(uc.get_group(self.db, s.load_id("group_id", group_id)))
+        return uc.GROUP_OUT.dump(uc.get_group(self.db, load_id("group_id", group_id)))
 
     @rpc
     def search_groups(self, filters=None):
