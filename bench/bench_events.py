@@ -1,0 +1,1394 @@
+#!/usr/bin/env python
+"""Events benchmark: write throughput vs a bare nameko echo, and the booking-conflict check.
+
+Throughput of ``schedule_activity`` and ``register`` against nameko's own echo, and the latency of
+the booking-conflict check with 100,000 existing bookings, on SQLite and PostgreSQL.
+
+    .venv/bin/python bench/bench_events.py [--backend sqlite|postgres|both] [--bookings 100000]
+                                           [--seconds 10] [--concurrency 8]
+
+What it does (figures only; it never asserts a timing):
+
+1. environment: CPUs, Python, nameko, SQLite/PostgreSQL/RabbitMQ versions, date, load average;
+2. a throwaway RabbitMQ vhost (management API, else ``rabbitmqctl``), deleted at the end;
+3. per backend, throwaway registry and events databases (SQLite files in a temp dir, or fresh
+   PostgreSQL databases ``bench_<random>``, dropped at the end), migrated with
+   ``services.common.migrate.upgrade``;
+4. the servers as subprocesses: ``python -m services.common.run registry`` and
+   ``python -m services.common.run events`` (what ``make run`` starts), and a bare nameko echo
+   service (this script in ``--serve-echo`` mode); the client is this process (eventlet green
+   threads, each with its own ``ClusterRpcProxy``);
+5. the world: an org tree and venues (open 00:00-24:00; ``--spaces`` spaces, 20 a venue, plus a
+   hall of four 100,000-seat spaces) registered through the registry's RPCs; the events service
+   learns them from registry events, and the benchmark waits until ``events.get_venue_copy``
+   answers for every venue;
+6. ``--bookings`` activities with one active booking each, bulk-inserted into the events database
+   (SQLAlchemy core, batches of 5,000), on a grid of 2-hour cells (12 a day) over 365 days from a
+   fixed local day, spread at random over the spaces; ``org_path`` etc. as in the copy;
+7. throughput: calls/s for ``bench_echo.echo``, ``events.schedule_activity`` (each call a new free
+   cell after the loaded year) and ``events.register`` (new workers onto four published activities
+   of 100,000 places) with ``--concurrency`` callers for ``--seconds`` each, CPU per call by process;
+8. latency, one caller: ``schedule_activity`` that (a) overlaps a loaded booking (-> Conflict) and
+   (b) fits a free cell among the loaded ones; p50/p90/p99/max, with the server-side handling time
+   from the events service's ``culture_rpc_latency_seconds`` histogram;
+9. the overlap SELECT alone, as the use case runs it (ORM) and at the DBAPI cursor, plus variants
+   (bounded by the 31-day maximum booking length; on PostgreSQL the tstzrange form the GiST index
+   can serve), the insert-time guard (trigger / exclusion constraint) and the query plans;
+10. the use case in this process (``usecases.schedule_activity`` + ``activity_view`` + commit, no
+    RPC), every statement timed at the cursor: where a call's server time goes.
+
+Before a run whose figures count, make sure no other benchmark or test run shares the machine
+(the script warns when it sees one, and prints the load average at the start and the end).
+
+``--json FILE`` also writes every figure as JSON.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import services.common  # noqa: E402,F401  (first: silences eventlet's deprecation banner)
+
+import eventlet  # noqa: E402
+
+eventlet.monkey_patch()
+
+import argparse  # noqa: E402
+import base64  # noqa: E402
+import json  # noqa: E402
+import logging  # noqa: E402
+import os  # noqa: E402
+import platform  # noqa: E402
+import random  # noqa: E402
+import re  # noqa: E402
+import resource  # noqa: E402
+import shutil  # noqa: E402
+import signal  # noqa: E402
+import socket  # noqa: E402
+import sqlite3  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import urllib.error  # noqa: E402
+import urllib.parse  # noqa: E402
+import urllib.request  # noqa: E402
+import uuid  # noqa: E402
+from datetime import date, datetime, timedelta, timezone  # noqa: E402
+from importlib import metadata as importlib_metadata  # noqa: E402
+
+from nameko.rpc import rpc as nameko_rpc  # noqa: E402
+
+logging.getLogger("amqp").setLevel(logging.ERROR)  # publisher-confirm noise while proxies close
+
+DEFAULT_AMQP_URI = os.environ.get("AMQP_URI", "amqp://guest:guest@localhost:5672/")
+DEFAULT_PG_URL = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+MAX_WORKERS = 10  # the services' default (MAX_WORKERS); the echo server gets the same
+JWT_SECRET = "bench-events-secret-" + uuid.uuid4().hex
+LOCAL = timezone(timedelta(hours=8))  # Asia/Shanghai has no DST: a fixed offset is exact
+SLOTS_PER_DAY = 12  # 2-hour cells, 00:00-02:00 ... 22:00-24:00: none crosses midnight
+YEAR_DAYS = 365
+SPACES_PER_VENUE = 20
+ALL_DAY = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
+
+# --------------------------------------------------------------------------------------------
+# the echo service (run in a subprocess: ``bench_events.py --serve-echo AMQP_URI``)
+# --------------------------------------------------------------------------------------------
+
+class Echo:
+    name = "bench_echo"
+
+    @nameko_rpc
+    def echo(self, x):
+        return x
+
+
+def serve_echo(amqp_uri: str) -> None:
+    from nameko.containers import ServiceContainer
+
+    container = ServiceContainer(Echo, {"AMQP_URI": amqp_uri, "max_workers": MAX_WORKERS,
+                                        "serializer": "json"})
+    container.start()
+    stopping = eventlet.event.Event()
+
+    def _stop(*_):
+        if not stopping.ready():
+            stopping.send(True)
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    while not stopping.ready():
+        eventlet.sleep(0.2)
+    container.stop()
+
+
+# --------------------------------------------------------------------------------------------
+# small helpers
+# --------------------------------------------------------------------------------------------
+
+def say(msg: str = "") -> None:
+    print(msg, flush=True)
+
+
+def note(msg: str) -> None:
+    print(f"  .. {msg}", file=sys.stderr, flush=True)
+
+
+def percentile(sorted_values: list[float], p: float) -> float:
+    """Nearest-rank percentile of an already sorted list."""
+    if not sorted_values:
+        return float("nan")
+    k = max(0, min(len(sorted_values) - 1, int(round(p / 100 * len(sorted_values) + 0.5)) - 1))
+    return sorted_values[k]
+
+
+def table(headers: list[str], rows: list[list], align: str | None = None) -> str:
+    """A Markdown table."""
+    cells = [[str(c) for c in r] for r in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
+    align = align or "l" + "r" * (len(headers) - 1)
+
+    def line(values):
+        return "| " + " | ".join(v.ljust(widths[i]) if align[i] == "l" else v.rjust(widths[i])
+                                 for i, v in enumerate(values)) + " |"
+
+    sep = "|" + "|".join(("-" * (w + 1) + ":") if a == "r" else ("-" * (w + 2))
+                         for w, a in zip(widths, align)) + "|"
+    return "\n".join([line(headers), sep] + [line(r) for r in cells])
+
+
+def ms(seconds: float, digits: int | None = None) -> str:
+    if seconds != seconds:  # nan
+        return "-"
+    v = seconds * 1000
+    if digits is not None:
+        return f"{v:.{digits}f}"
+    return f"{v:.2f}" if v < 1 else f"{v:.1f}" if v < 100 else f"{v:.0f}"
+
+
+def free_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def version_of(dist: str) -> str:
+    try:
+        return importlib_metadata.version(dist)
+    except importlib_metadata.PackageNotFoundError:
+        return "?"
+
+
+def stats(values: list[float]) -> dict:
+    v = sorted(values)
+    return {"n": len(v), "p50": percentile(v, 50), "p90": percentile(v, 90), "p99": percentile(v, 99),
+            "max": v[-1] if v else float("nan"), "mean": statistics.fmean(v) if v else float("nan")}
+
+
+def other_work() -> list[str]:
+    """Other benchmarks or test runs on this machine (they would distort the figures)."""
+    found = []
+    me = os.getpid()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == me:
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:
+            continue
+        if ("bench_registry.py" in cmd or "pytest" in cmd) and "--serve-echo" not in cmd:
+            found.append(f"{entry}: {cmd[:120]}")
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# CPU accounting: how much CPU each party burnt during a measurement
+# --------------------------------------------------------------------------------------------
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_cpu(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _pids_named(*names: str) -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/comm") as f:
+                    if f.read().strip() in names:
+                        pids.append(int(entry))
+            except OSError:
+                pass
+    return pids
+
+
+def cpu_snapshot(servers: dict[str, int]) -> dict[str, float]:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    snap = {"client": own.ru_utime + own.ru_stime}
+    for label, pid in servers.items():
+        snap[label] = _proc_cpu(pid)
+    snap["rabbitmq"] = sum(_proc_cpu(p) for p in _pids_named("beam.smp"))
+    snap["postgres"] = sum(_proc_cpu(p) for p in _pids_named("postgres", "postmaster"))
+    return snap
+
+
+# --------------------------------------------------------------------------------------------
+# RabbitMQ: a throwaway vhost
+# --------------------------------------------------------------------------------------------
+
+class Broker:
+    def __init__(self, amqp_uri: str, management_url: str):
+        self.amqp_uri = amqp_uri
+        parsed = urllib.parse.urlparse(amqp_uri)
+        self.user = urllib.parse.unquote(parsed.username or "guest")
+        self.password = urllib.parse.unquote(parsed.password or "guest")
+        self.management_url = management_url.rstrip("/")
+        self.vhost = None
+        self.how = None
+
+    def _api(self, method: str, path: str, body=None):
+        req = urllib.request.Request(self.management_url + path, method=method,
+                                     data=None if body is None else json.dumps(body).encode())
+        token = base64.b64encode(f"{self.user}:{self.password}".encode()).decode()
+        req.add_header("Authorization", f"Basic {token}")
+        req.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            data = resp.read()
+            return json.loads(data) if data else None
+
+    def version(self) -> str:
+        try:
+            o = self._api("GET", "/api/overview")
+            return f"RabbitMQ {o.get('rabbitmq_version')} (Erlang {o.get('erlang_version')})"
+        except Exception:  # noqa: BLE001
+            return "RabbitMQ ?"
+
+    def create_vhost(self) -> str:
+        name = f"bench_events_{uuid.uuid4().hex[:10]}"
+        quoted = urllib.parse.quote(name, safe="")
+        try:
+            self._api("PUT", f"/api/vhosts/{quoted}", {})
+            self._api("PUT", f"/api/permissions/{quoted}/{urllib.parse.quote(self.user, safe='')}",
+                      {"configure": ".*", "write": ".*", "read": ".*"})
+            self.how = "management API"
+        except (urllib.error.URLError, OSError) as api_error:
+            if not shutil.which("rabbitmqctl"):
+                raise SystemExit(f"cannot create a RabbitMQ vhost: management API at {self.management_url} "
+                                 f"failed ({api_error}) and rabbitmqctl is not installed")
+            for cmd in (["rabbitmqctl", "add_vhost", name],
+                        ["rabbitmqctl", "set_permissions", "-p", name, self.user, ".*", ".*", ".*"]):
+                subprocess.run(cmd, check=True, capture_output=True, timeout=60)
+            self.how = "rabbitmqctl"
+        self.vhost = name
+        parsed = urllib.parse.urlparse(self.amqp_uri)
+        return urllib.parse.urlunparse(parsed._replace(path="/" + quoted))
+
+    def delete_vhost(self) -> None:
+        if self.vhost is None:
+            return
+        try:
+            if self.how == "management API":
+                self._api("DELETE", f"/api/vhosts/{urllib.parse.quote(self.vhost, safe='')}")
+            else:
+                subprocess.run(["rabbitmqctl", "delete_vhost", self.vhost], check=True,
+                               capture_output=True, timeout=60)
+        except Exception as exc:  # noqa: BLE001 - report, do not mask the real outcome
+            note(f"could not delete vhost {self.vhost}: {exc}")
+        self.vhost = None
+
+
+# --------------------------------------------------------------------------------------------
+# servers as subprocesses
+# --------------------------------------------------------------------------------------------
+
+class Server:
+    def __init__(self, label: str, argv: list[str], env: dict, log_path: Path):
+        self.label = label
+        self.log_path = log_path
+        self.log = open(log_path, "wb")
+        self.proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def wait_ready(self, amqp_uri: str, service: str, method: str, args: tuple, timeout: float = 90) -> None:
+        from nameko.standalone.rpc import ClusterRpcProxy
+
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"{self.label} exited with {self.proc.returncode}:\n{self.tail()}")
+            cluster = ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=3)
+            try:
+                proxy = cluster.start()
+                getattr(getattr(proxy, service), method)(*args)
+                return
+            except Exception as exc:  # noqa: BLE001 - not up yet
+                last = exc
+                eventlet.sleep(0.5)
+            finally:
+                try:
+                    cluster.stop()
+                except Exception:  # noqa: BLE001
+                    pass
+        raise SystemExit(f"{self.label} did not answer within {timeout}s ({last!r}):\n{self.tail()}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self.log.close()
+
+
+def start_echo(amqp_uri: str, tmp: Path) -> Server:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    server = Server("echo server", [sys.executable, str(Path(__file__).resolve()), "--serve-echo", amqp_uri],
+                    env, tmp / "echo.log")
+    server.wait_ready(amqp_uri, "bench_echo", "echo", ("ping",))
+    return server
+
+
+def start_service(service: str, amqp_uri: str, database_url: str, metrics_port: int, tmp: Path) -> Server:
+    upper = service.upper()
+    env = dict(os.environ, PYTHONPATH=str(ROOT), AMQP_URI=amqp_uri, CULTURE_JWT_SECRET=JWT_SECRET,
+               LOG_LEVEL="WARNING", CULTURE_VAR_DIR=str(tmp / "var"), MAX_WORKERS=str(MAX_WORKERS))
+    env[f"{upper}_DATABASE_URL"] = database_url
+    env[f"{upper}_METRICS_PORT"] = str(metrics_port)
+    server = Server(f"{service} server", [sys.executable, "-m", "services.common.run", service], env,
+                    tmp / f"{service}-{metrics_port}.log")
+    server.wait_ready(amqp_uri, service, "health", ())
+    return server
+
+
+_METRIC_LINE = re.compile(r'^culture_rpc_latency_seconds_(sum|count)\{([^}]*)\}\s+(\S+)$')
+
+
+def server_latency(metrics_port: int, method: str) -> tuple[float, float]:
+    """(sum of seconds, count) of one events RPC, from the service's own histogram."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=30) as resp:
+        text = resp.read().decode()
+    total = count = 0.0
+    for line in text.splitlines():
+        m = _METRIC_LINE.match(line)
+        if m and 'service="events"' in m.group(2) and f'method="{method}"' in m.group(2):
+            if m.group(1) == "sum":
+                total += float(m.group(3))
+            else:
+                count += float(m.group(3))
+    return total, count
+
+
+# --------------------------------------------------------------------------------------------
+# databases
+# --------------------------------------------------------------------------------------------
+
+class PostgresDatabases:
+    def __init__(self, admin_url: str):
+        from sqlalchemy import create_engine
+
+        self.admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        self.base = admin_url.rsplit("/", 1)[0]
+        self.names: list[str] = []
+
+    def version(self) -> str:
+        from sqlalchemy import text
+
+        with self.admin.connect() as conn:
+            return "PostgreSQL " + conn.execute(text("SHOW server_version")).scalar()
+
+    def create(self) -> str:
+        from sqlalchemy import text
+
+        name = f"bench_{uuid.uuid4().hex[:10]}"
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        self.names.append(name)
+        return f"{self.base}/{name}"
+
+    def drop_all(self) -> None:
+        from sqlalchemy import text
+
+        while self.names:
+            name = self.names.pop()
+            try:
+                with self.admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            except Exception as exc:  # noqa: BLE001
+                note(f"could not drop database {name}: {exc}")
+
+    def close(self) -> None:
+        self.drop_all()
+        self.admin.dispose()
+
+
+# --------------------------------------------------------------------------------------------
+# the world: orgs and venues over the registry's RPCs, seen by events through registry events
+# --------------------------------------------------------------------------------------------
+
+DISTRICTS = ["中山区", "西岗区", "沙河口区", "甘井子区", "金州区"]
+
+
+def _rpc_client(amqp_uri: str, token: str | None, timeout: float = 120):
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    context = {"authorization": f"Bearer {token}"} if token else {}
+    return ClusterRpcProxy({"AMQP_URI": amqp_uri}, context_data=context, timeout=timeout)
+
+
+def build_world(amqp_uri: str, n_spaces: int, events_url: str) -> dict:
+    """Registers the org tree and venues through the registry; waits until events knows them."""
+    from services.common.auth import issue_token
+
+    started = time.perf_counter()
+    root_token = issue_token(JWT_SECRET, sub="bench-root", roles=["federation_admin"], org_id=None)
+    with _rpc_client(amqp_uri, root_token) as p:
+        city = p.registry.register_org({"name": "大连市总工会", "kind": "city", "parent_id": None})["id"]
+    fed = issue_token(JWT_SECRET, sub="bench-fed", roles=["federation_admin"], org_id=city, ttl_seconds=86400)
+    owners = []
+    with _rpc_client(amqp_uri, fed) as p:
+        reg = p.registry
+        for d in DISTRICTS:
+            did = reg.register_org({"name": f"{d}总工会", "kind": "district", "parent_id": city, "district": d})["id"]
+            owners.append((did, d))
+            for i in range(2):
+                gid = reg.register_org({"name": f"大连{d[:2]}{i + 1:02d}集团有限公司工会", "kind": "grassroots",
+                                        "parent_id": did, "enterprise": f"大连{d[:2]}{i + 1:02d}集团有限公司"})["id"]
+                owners.append((gid, d))
+        venues, spaces = [], []  # spaces: (venue_id, space_id, org_id)
+        n_venues = max(1, -(-n_spaces // SPACES_PER_VENUE))
+        for v in range(n_venues):
+            org_id, district = owners[v % len(owners)]
+            count = min(SPACES_PER_VENUE, n_spaces - v * SPACES_PER_VENUE)
+            venue = reg.register_venue({
+                "name": f"{district}职工文化活动中心{v + 1}", "type": "community_centre", "org_id": org_id,
+                "district": district, "address": f"大连市{district}人民路{v + 1}号",
+                "location": {"lat": 38.9 + v * 0.001, "lon": 121.6},
+                "spaces": [{"name": f"活动室{j + 1}", "capacity": 200} for j in range(count)],
+                "opening_hours": ALL_DAY})
+            venues.append(venue["id"])
+            spaces.extend((venue["id"], s["id"], org_id) for s in venue["spaces"])
+        hall = reg.register_venue({
+            "name": "大连市工人文化宫", "type": "palace", "org_id": city, "district": "中山区",
+            "address": "大连市中山区五一广场1号", "location": {"lat": 38.915, "lon": 121.64},
+            "spaces": [{"name": f"大剧场{j + 1}", "capacity": 100_000} for j in range(4)],
+            "opening_hours": ALL_DAY})
+        venues.append(hall["id"])
+    n_orgs = 1 + len(owners)
+    with _rpc_client(amqp_uri, None, timeout=10) as p:
+        deadline = time.monotonic() + 120
+        pending = list(venues)
+        while pending:
+            try:
+                p.events.get_venue_copy(pending[0])
+                pending.pop(0)
+                continue
+            except Exception as exc:  # noqa: BLE001 - NotFound until the event arrives
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"events did not learn venue {pending[0]} within 120 s: {exc!r}")
+                eventlet.sleep(0.1)
+    org_paths = wait_org_copy(events_url, n_orgs)
+    return {"city": city, "fed": fed, "owners": owners, "venues": venues, "spaces": spaces,
+            "hall": hall["id"], "hall_spaces": [s["id"] for s in hall["spaces"]], "org_paths": org_paths,
+            "seconds": time.perf_counter() - started}
+
+
+def wait_org_copy(events_url: str, n_orgs: int) -> dict:
+    from sqlalchemy import select
+
+    from services.common.db import make_engine
+    from services.events.models import Org
+
+    engine = make_engine(events_url)
+    deadline = time.monotonic() + 120
+    try:
+        while True:
+            with engine.connect() as conn:
+                paths = dict(conn.execute(select(Org.id, Org.path)).all())
+            if len(paths) >= n_orgs:
+                return paths
+            if time.monotonic() > deadline:
+                raise SystemExit(f"events knows {len(paths)} of {n_orgs} organisations after 120 s")
+            eventlet.sleep(0.2)
+    finally:
+        engine.dispose()
+
+
+# --------------------------------------------------------------------------------------------
+# time cells
+# --------------------------------------------------------------------------------------------
+
+def base_day() -> date:
+    """The first day of the loaded year: a fixed local day a week ahead (never today, never past)."""
+    return datetime.now(LOCAL).date() + timedelta(days=7)
+
+
+def cell_time(day0: date, day: int, slot: int, minutes: int = 120, offset: int = 0) -> tuple[datetime, datetime]:
+    d = day0 + timedelta(days=day)
+    start = datetime(d.year, d.month, d.day, tzinfo=LOCAL) + timedelta(hours=2 * slot, minutes=offset)
+    return start, start + timedelta(minutes=minutes)
+
+
+# --------------------------------------------------------------------------------------------
+# the bulk load: activities with one active booking each
+# --------------------------------------------------------------------------------------------
+
+def load_bookings(url: str, world: dict, n: int, seed: int, day0: date) -> dict:
+    from sqlalchemy import insert, text
+
+    from services.common.db import make_engine
+    from services.events.models import metadata
+
+    rng = random.Random(seed)
+    spaces = world["spaces"]
+    n_spaces = len(spaces)
+    cells = n_spaces * YEAR_DAYS * SLOTS_PER_DAY
+    if n > cells:
+        raise SystemExit(f"--bookings {n} is more than the {cells} cells of {n_spaces} spaces over a year")
+    chosen = rng.sample(range(cells), n)
+    booked: dict[int, tuple[int, str]] = {}  # cell -> (minutes, activity id)
+    t = metadata.tables
+    now = datetime.now(timezone.utc)
+    engine = make_engine(url)
+    started = time.perf_counter()
+    batch = 5000
+    try:
+        for b0 in range(0, n, batch):
+            activities, bookings = [], []
+            for cell in chosen[b0:b0 + batch]:
+                space_i, rest = divmod(cell, YEAR_DAYS * SLOTS_PER_DAY)
+                day, slot = divmod(rest, SLOTS_PER_DAY)
+                venue_id, space_id, org_id = spaces[space_i]
+                minutes = rng.choice((60, 90, 120))
+                starts_at, ends_at = cell_time(day0, day, slot, minutes)
+                aid, bid = str(uuid.UUID(int=rng.getrandbits(128), version=4)), \
+                    str(uuid.UUID(int=rng.getrandbits(128), version=4))
+                booked[cell] = (minutes, aid)
+                activities.append({
+                    "id": aid, "title": f"职工文化活动{cell}", "brand_id": None,
+                    "kind": rng.choice(("performance", "lecture", "exhibition", "training", "exchange")),
+                    "org_id": org_id, "org_path": world["org_paths"][org_id], "capacity": 100,
+                    "registration_opens_at": None, "registration_closes_at": None, "audience_open": True,
+                    "audience_org_id": None, "audience_org_path": None,
+                    "status": "published" if rng.random() < 0.8 else "draft",
+                    "starts_at": starts_at, "ends_at": ends_at, "tour_id": None, "tour_position": None,
+                    "lecturer_id": None, "address": None, "showcase_id": None, "flags": [],
+                    "cancel_reason": None, "attendance": None, "version": 1, "created_at": now,
+                    "updated_at": now})
+                bookings.append({"id": bid, "activity_id": aid, "venue_id": venue_id, "space_id": space_id,
+                                 "starts_at": starts_at, "ends_at": ends_at, "active": True})
+            with engine.begin() as conn:
+                conn.execute(insert(t["activities"]), activities)
+                conn.execute(insert(t["bookings"]), bookings)
+            note(f"loaded {min(n, b0 + batch):,} / {n:,} bookings")
+        load_seconds = time.perf_counter() - started
+        analysed = False
+        if engine.dialect.name == "postgresql":
+            # What autovacuum does on its own within a minute of a bulk load (done now, so that it
+            # does not run during the measurements).
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM (ANALYZE)"))
+            analysed = True
+    finally:
+        engine.dispose()
+    return {"booked": booked, "load_seconds": load_seconds, "analysed": analysed}
+
+
+# --------------------------------------------------------------------------------------------
+# throughput
+# --------------------------------------------------------------------------------------------
+
+def throughput(amqp_uri: str, label: str, call, make_args, seconds: float, concurrency: int,
+               servers: dict[str, int], token: str | None = None, warmup: int = 3) -> dict:
+    """``concurrency`` green threads, each with its own ClusterRpcProxy, calling for ``seconds``.
+
+    ``call(proxy)`` returns the method to call; ``make_args()`` its arguments for one call.
+    """
+    clusters = [_rpc_client(amqp_uri, token) for _ in range(concurrency)]
+    proxies = [c.start() for c in clusters]
+    errors: dict[str, int] = {}
+    first_error = [None]
+    try:
+        methods = [call(p) for p in proxies]
+        for m in methods:  # warm-up: connections, reply queues, the server's first queries
+            for _ in range(warmup):
+                m(*make_args())
+        state = {"deadline": 0.0}
+
+        def caller(m):
+            lats = []
+            while time.perf_counter() < state["deadline"]:
+                args = make_args()
+                t0 = time.perf_counter()
+                try:
+                    m(*args)
+                except Exception as exc:  # noqa: BLE001 - count, keep going
+                    kind = getattr(exc, "exc_type", type(exc).__name__)
+                    errors[kind] = errors.get(kind, 0) + 1
+                    first_error[0] = first_error[0] or repr(exc)[:300]
+                lats.append(time.perf_counter() - t0)
+            return lats
+
+        pool = eventlet.GreenPool(concurrency)
+        cpu0 = cpu_snapshot(servers)
+        t0 = time.perf_counter()
+        state["deadline"] = t0 + seconds
+        threads = [pool.spawn(caller, m) for m in methods]
+        lats = sorted(x for th in threads for x in th.wait())
+        elapsed = time.perf_counter() - t0
+        cpu1 = cpu_snapshot(servers)
+    finally:
+        for c in clusters:
+            c.stop()
+    calls = len(lats)
+    cpu = {k: cpu1[k] - cpu0.get(k, 0.0) for k in cpu1}
+    return {"label": label, "calls": calls, "seconds": elapsed, "calls_per_s": calls / elapsed,
+            "errors": sum(errors.values()), "errors_by_type": errors, "first_error": first_error[0],
+            "mean_ms": 1000 * statistics.fmean(lats) if lats else float("nan"),
+            "p50_ms": 1000 * percentile(lats, 50), "p99_ms": 1000 * percentile(lats, 99),
+            "cpu_s": cpu, "cpu_ms_per_call": {k: 1000 * v / calls for k, v in cpu.items()} if calls else {}}
+
+
+class Cells:
+    """Hands out free cells after the loaded year, in every space in turn (never two alike)."""
+
+    def __init__(self, world: dict, day0: date, first_day: int):
+        self.spaces = world["spaces"]
+        self.day0, self.first_day, self.i = day0, first_day, 0
+
+    def next(self) -> tuple[str, str, str, datetime, datetime]:
+        i, self.i = self.i, self.i + 1
+        space_i = i % len(self.spaces)
+        slot, day = (i // len(self.spaces)) % SLOTS_PER_DAY, i // (len(self.spaces) * SLOTS_PER_DAY)
+        venue_id, space_id, org_id = self.spaces[space_i]
+        s, e = cell_time(self.day0, self.first_day + day, slot, 90)
+        return venue_id, space_id, org_id, s, e
+
+
+def activity_input(venue_id, space_id, org_id, starts_at: datetime, ends_at: datetime, title: str,
+                   capacity: int = 50) -> dict:
+    return {"title": title, "kind": "performance", "org_id": org_id, "capacity": capacity,
+            "audience": {"open": True, "org_id": None},
+            "bookings": [{"venue_id": venue_id, "space_id": space_id, "starts_at": starts_at.isoformat(),
+                          "ends_at": ends_at.isoformat()}]}
+
+
+def prepare_registrations(amqp_uri: str, world: dict, day0: date) -> list[str]:
+    """Four published activities of 100,000 places in the hall, far after the loaded year."""
+    ids = []
+    with _rpc_client(amqp_uri, world["fed"]) as p:
+        for j, space_id in enumerate(world["hall_spaces"]):
+            s, e = cell_time(day0, YEAR_DAYS + 300, 6 + j % 4, 120)
+            a = p.events.schedule_activity(activity_input(world["hall"], space_id, world["city"], s, e,
+                                                          f"五月歌会·职工合唱{j + 1}", capacity=100_000))
+            p.events.publish_activity(a["id"])
+            ids.append(a["id"])
+    return ids
+
+
+# --------------------------------------------------------------------------------------------
+# latency of schedule_activity over RPC: conflict vs free, one caller
+# --------------------------------------------------------------------------------------------
+
+def _free_cells(booked: dict, n_cells: int, rng: random.Random, k: int, taken: set) -> list[int]:
+    out = []
+    while len(out) < k:
+        c = rng.randrange(n_cells)
+        if c not in booked and c not in taken:
+            taken.add(c)
+            out.append(c)
+    return out
+
+
+def cell_booking(world: dict, day0: date, cell: int, minutes: int = 120, offset: int = 0):
+    space_i, rest = divmod(cell, YEAR_DAYS * SLOTS_PER_DAY)
+    day, slot = divmod(rest, SLOTS_PER_DAY)
+    venue_id, space_id, org_id = world["spaces"][space_i]
+    s, e = cell_time(day0, day, slot, minutes, offset)
+    return venue_id, space_id, org_id, s, e
+
+
+def rpc_latency(amqp_uri: str, world: dict, day0: date, booked: dict, metrics_port: int, calls: int,
+                budget: float, rng: random.Random, taken: set) -> list[dict]:
+    booked_cells = list(booked)
+    n_cells = len(world["spaces"]) * YEAR_DAYS * SLOTS_PER_DAY
+    results = []
+    cluster = _rpc_client(amqp_uri, world["fed"], timeout=300)
+    proxy = cluster.start()
+    try:
+        # the echo round trip with the same single caller: the floor of every row below
+        for _ in range(5):
+            proxy.bench_echo.echo("x")
+        lats = []
+        t_end = time.perf_counter() + min(budget, 5)
+        while len(lats) < calls and time.perf_counter() < t_end:
+            t0 = time.perf_counter()
+            proxy.bench_echo.echo(activity_input("v", "s", "o", *cell_time(day0, 0, 0), "x"))
+            lats.append(time.perf_counter() - t0)
+        results.append({"kind": "echo (bare nameko, same payload)", **stats(lats), "server": float("nan"),
+                        "outcomes": {"ok": len(lats)}})
+
+        def conflict_args():
+            cell = rng.choice(booked_cells)
+            minutes, _ = booked[cell]
+            offset = rng.choice((0, 30)) if minutes > 60 else 0  # still inside the cell: no midnight
+            v, s, o, st, _e = cell_booking(world, day0, cell, 60, offset)
+            return activity_input(v, s, o, st, _e, "冲突测试"), "Conflict"
+
+        free_pool = _free_cells(booked, n_cells, rng, calls + 10, taken)
+
+        def free_args():
+            v, s, o, st, e = cell_booking(world, day0, free_pool.pop(), 120)
+            return activity_input(v, s, o, st, e, "空闲时段测试"), "ok"
+
+        for label, make in (("(a) overlaps a loaded booking -> Conflict", conflict_args),
+                            ("(b) fits a free cell among the loaded ones", free_args)):
+            for _ in range(3):  # warm-up
+                data, _expected = make()
+                try:
+                    proxy.events.schedule_activity(data)
+                except Exception:  # noqa: BLE001
+                    pass
+            sum0, count0 = server_latency(metrics_port, "schedule_activity")
+            lats, outcomes = [], {}
+            first_unexpected = None
+            t_end = time.perf_counter() + budget
+            while len(lats) < calls and (time.perf_counter() < t_end or len(lats) < 5):
+                data, expected = make()
+                t0 = time.perf_counter()
+                try:
+                    proxy.events.schedule_activity(data)
+                    outcome = "ok"
+                except Exception as exc:  # noqa: BLE001
+                    outcome = getattr(exc, "exc_type", type(exc).__name__)
+                    if outcome != expected:
+                        first_unexpected = first_unexpected or repr(exc)[:300]
+                lats.append(time.perf_counter() - t0)
+                outcomes[outcome] = outcomes.get(outcome, 0) + 1
+            sum1, count1 = server_latency(metrics_port, "schedule_activity")
+            server = (sum1 - sum0) / (count1 - count0) if count1 > count0 else float("nan")
+            row = {"kind": label, **stats(lats), "server": server, "outcomes": outcomes,
+                   "first_unexpected": first_unexpected}
+            results.append(row)
+            note(f"{label}: p50 {ms(row['p50'])} ms n={row['n']} {outcomes}")
+    finally:
+        cluster.stop()
+    return results
+
+
+# --------------------------------------------------------------------------------------------
+# the overlap query alone (SQLAlchemy, no RPC), its variants, the insert guard, the plans
+# --------------------------------------------------------------------------------------------
+
+def _explain_class():
+    from sqlalchemy.ext.compiler import compiles
+    from sqlalchemy.sql.expression import ClauseElement, Executable
+
+    class Explain(Executable, ClauseElement):
+        inherit_cache = False
+
+        def __init__(self, stmt, analyze=False):
+            self.statement, self.analyze = stmt, analyze
+
+    @compiles(Explain, "postgresql")
+    def _pg(element, compiler, **kw):
+        return ("EXPLAIN (ANALYZE, BUFFERS) " if element.analyze else "EXPLAIN ") + \
+            compiler.process(element.statement, **kw)
+
+    @compiles(Explain, "sqlite")
+    def _lite(element, compiler, **kw):
+        return "EXPLAIN QUERY PLAN " + compiler.process(element.statement, **kw)
+
+    return Explain
+
+
+def overlap_select(space_id: str, starts_at: datetime, ends_at: datetime):
+    """The SELECT ``usecases._check_bookings`` runs (same expression, same ORM entity)."""
+    from sqlalchemy import select
+
+    from services.events.models import Booking
+
+    return select(Booking).where(
+        Booking.space_id == space_id, Booking.active.is_(True),
+        Booking.starts_at < ends_at, Booking.ends_at > starts_at)
+
+
+def bounded_select(space_id: str, starts_at: datetime, ends_at: datetime):
+    """The same, bounded below by the longest booking (31 days): the index range stops there."""
+    from services.events import domain
+
+    from services.events.models import Booking
+
+    return overlap_select(space_id, starts_at, ends_at).where(
+        Booking.starts_at > starts_at - domain.MAX_ACTIVITY_LENGTH)
+
+
+def gist_select(space_id: str, starts_at: datetime, ends_at: datetime):
+    """PostgreSQL: the exclusion constraint's own predicate, which its GiST index can serve."""
+    from sqlalchemy import func, literal, select, true
+    from sqlalchemy.dialects.postgresql import TSTZRANGE
+
+    from services.events.models import Booking
+
+    return select(Booking).where(
+        Booking.space_id == space_id, Booking.active == true(),
+        func.tstzrange(Booking.starts_at, Booking.ends_at, literal("[)"), type_=TSTZRANGE).op("&&")(
+            func.tstzrange(starts_at.astimezone(timezone.utc), ends_at.astimezone(timezone.utc), literal("[)"),
+                           type_=TSTZRANGE)))
+
+
+def raw_queries(url: str, world: dict, day0: date, booked: dict, rng: random.Random, n: int,
+                taken: set) -> dict:
+    from sqlalchemy import event, func, insert, select
+    from sqlalchemy.orm import Session
+
+    from services.common.db import make_engine
+    from services.events.models import Booking, metadata
+
+    engine = make_engine(url)
+    is_pg = engine.dialect.name == "postgresql"
+    booked_cells = list(booked)
+    n_spaces = len(world["spaces"])
+    n_cells = n_spaces * YEAR_DAYS * SLOTS_PER_DAY
+    captured = {}
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _capture(conn, cursor, statement, parameters, context, executemany):
+        captured["sql"], captured["params"] = statement, parameters
+
+    def conflict_target():
+        cell = rng.choice(booked_cells)
+        _v, s, _o, st, e = cell_booking(world, day0, cell, 60, 0)
+        return s, st, e
+
+    def free_target():  # a free cell (nothing here inserts for good: cells may repeat)
+        while True:
+            cell = rng.randrange(n_cells)
+            if cell not in booked and cell not in taken:
+                _v, s, _o, st, e = cell_booking(world, day0, cell, 120)
+                return s, st, e
+
+    def after_year_target():  # every booking of the space started before: the longest index range
+        _v, s, _o = world["spaces"][rng.randrange(n_spaces)]
+        st, e = cell_time(day0, YEAR_DAYS + 200 + rng.randrange(30), rng.randrange(SLOTS_PER_DAY), 120)
+        return s, st, e
+
+    def first_week_target():  # few bookings of the space started before: the shortest range
+        while True:
+            cell = rng.randrange(n_spaces) * YEAR_DAYS * SLOTS_PER_DAY + rng.randrange(7 * SLOTS_PER_DAY)
+            if cell not in booked and cell not in taken:
+                _v, s, _o, st, e = cell_booking(world, day0, cell, 120)
+                return s, st, e
+
+    targets = [("conflict (overlaps a loaded booking)", conflict_target, True),
+               ("free cell, random day of the year", free_target, False),
+               ("free cell, first week (short index range)", first_week_target, False),
+               ("free cell after the year (whole space history in range)", after_year_target, False)]
+    forms = [("use case's SELECT", overlap_select), ("bounded: starts_at > start - 31 days", bounded_select)]
+    if is_pg:
+        forms.append(("tstzrange && (the GiST index's form)", gist_select))
+    rows = []
+    try:
+        with Session(engine) as session:
+            for form_label, make in forms:
+                for label, target, expect in targets:
+                    if form_label != "use case's SELECT" and "first week" in label:
+                        continue
+                    orm, dbapi, found = [], [], 0
+                    for i in range(n + 20):
+                        s, st, e = target()
+                        stmt = make(s, st, e)
+                        t0 = time.perf_counter()
+                        clash = session.scalars(stmt).first()
+                        t1 = time.perf_counter()
+                        sql, params = captured["sql"], captured["params"]
+                        cur = session.connection().connection.dbapi_connection.cursor()
+                        t2 = time.perf_counter()
+                        cur.execute(sql, params)
+                        cur.fetchall()
+                        t3 = time.perf_counter()
+                        cur.close()
+                        if i >= 20:  # the first 20: warm-up (caches, statement compilation)
+                            orm.append(t1 - t0)
+                            dbapi.append(t3 - t2)
+                            found += clash is not None
+                        if i % 50 == 49:
+                            session.commit()  # SQLite: let the idle service's relay have the lock
+                    session.commit()
+                    rows.append({"form": form_label, "target": label, "orm": stats(orm), "dbapi": stats(dbapi),
+                                 "found": found, "expected_found": n if expect else 0})
+            plans = {}
+            Explain = _explain_class()
+            s, st, e = conflict_target()
+            for form_label, make in forms:
+                plans[form_label] = [" | ".join(str(c) for c in r) if not is_pg else r[0]
+                                     for r in session.execute(Explain(make(s, st, e), analyze=is_pg)).all()]
+            session.commit()
+            # The insert-time guard: one booking inserted (the trigger / exclusion constraint checks
+            # it), then rolled back. Free cells pass the guard; overlapping ones are refused by it.
+            guard = {}
+            table = metadata.tables["bookings"]
+            activity_id = next(iter(booked.values()))[1]
+            for label, target in (("insert into a free cell (guard passes)", free_target),
+                                  ("insert overlapping a booking (guard refuses)", conflict_target)):
+                lats, refused = [], 0
+                for i in range(min(n, 300) + 10):
+                    s, st, e = target()
+                    venue_id = next(v for v, sp, _ in world["spaces"] if sp == s)
+                    with engine.connect() as conn:
+                        trans = conn.begin()
+                        t0 = time.perf_counter()
+                        try:
+                            conn.execute(insert(table).values(
+                                id=str(uuid.uuid4()), activity_id=activity_id, venue_id=venue_id, space_id=s,
+                                starts_at=st, ends_at=e, active=True))
+                            ok = True
+                        except Exception:  # noqa: BLE001 - the guard said no
+                            ok = False
+                        dt = time.perf_counter() - t0
+                        trans.rollback()
+                    if i >= 10:
+                        lats.append(dt)
+                        refused += not ok
+                guard[label] = {**stats(lats), "refused": refused}
+            counts = {}
+            with engine.connect() as conn:
+                counts["bookings"] = conn.scalar(select(func.count()).select_from(Booking))
+                per_space = conn.execute(select(Booking.space_id, func.count()).group_by(Booking.space_id)).all()
+                counts["max per space"] = max(c for _, c in per_space)
+                counts["mean per space"] = round(statistics.fmean(c for _, c in per_space), 1)
+    finally:
+        engine.dispose()
+    return {"rows": rows, "plans": plans, "guard": guard, "counts": counts}
+
+
+# --------------------------------------------------------------------------------------------
+# the use case in this process (no RPC): where a schedule_activity call's server time goes
+# --------------------------------------------------------------------------------------------
+
+def _statement_kind(sql: str) -> str:
+    s = " ".join(sql.split())
+    head = s.split(" ", 1)[0].upper()
+    if head == "SELECT" and "pg_advisory_xact_lock" in s:
+        return "SELECT pg_advisory_xact_lock (slot + outbox locks)"
+    if head == "BEGIN":
+        return "BEGIN IMMEDIATE (waits for SQLite's write lock)"
+    m = re.search(r"\b(?:FROM|INTO|UPDATE)\s+(\w+)", s, re.I)
+    table_ = m.group(1) if m else "?"
+    if head == "SELECT" and table_ == "bookings" and "starts_at <" in s:
+        return "SELECT bookings (the overlap check)"
+    return f"{head} {table_}"
+
+
+def in_process(url: str, world: dict, day0: date, booked: dict, rng: random.Random, n: int, taken: set) -> dict:
+    """``usecases.schedule_activity`` + ``activity_view`` + commit, as the service's worker runs them,
+    with every statement timed at the cursor; (a) conflicting and (b) free targets."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import sessionmaker
+
+    from services.common.auth import decode_caller
+    from services.common.db import make_engine
+    from services.events import schemas as s
+    from services.events import usecases as uc
+
+    engine = make_engine(url)
+    make_session = sessionmaker(bind=engine, expire_on_commit=False)
+    caller = decode_caller(f"Bearer {world['fed']}", JWT_SECRET)
+    clock = {"t": 0.0, "log": None}
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(conn, cursor, statement, parameters, context, executemany):
+        clock["t"] = time.perf_counter()
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _after(conn, cursor, statement, parameters, context, executemany):
+        if clock["log"] is not None:
+            clock["log"].append((_statement_kind(statement), time.perf_counter() - clock["t"]))
+
+    booked_cells = list(booked)
+    n_cells = len(world["spaces"]) * YEAR_DAYS * SLOTS_PER_DAY
+    free = _free_cells(booked, n_cells, rng, n + 10, taken)
+    out = {}
+    try:
+        for label, expect_conflict in (("(a) conflict", True), ("(b) free", False)):
+            totals, commits, sql_times, per_kind, counts = [], [], [], {}, []
+            for i in range(n + 5):
+                if expect_conflict:
+                    v, sp, o, st, e = cell_booking(world, day0, rng.choice(booked_cells), 60, 0)
+                else:
+                    v, sp, o, st, e = cell_booking(world, day0, free.pop(), 120)
+                data = s.ActivityInput().load(activity_input(v, sp, o, st, e, "进程内测试"))
+                log: list = []
+                clock["log"] = log
+                session = make_session()
+                t0 = time.perf_counter()
+                try:
+                    activity = uc.schedule_activity(session, caller, data)
+                    uc.activity_view(session, activity)
+                    tc = time.perf_counter()
+                    session.commit()
+                    t1 = time.perf_counter()
+                except Exception:  # noqa: BLE001 - the Conflict
+                    tc = time.perf_counter()
+                    session.rollback()
+                    t1 = time.perf_counter()
+                finally:
+                    session.close()
+                    clock["log"] = None
+                if i < 5:
+                    continue
+                totals.append(t1 - t0)
+                commits.append(t1 - tc)
+                sql_times.append(sum(d for _, d in log))
+                counts.append(len(log))
+                for kind, d in log:
+                    per_kind.setdefault(kind, []).append(d)
+            kinds = {k: {"count": len(v) / len(totals), "mean": statistics.fmean(v), "total": sum(v) / len(totals)}
+                     for k, v in per_kind.items()}
+            out[label] = {"total": stats(totals), "commit": stats(commits), "sql": stats(sql_times),
+                          "statements": statistics.fmean(counts), "kinds": kinds}
+    finally:
+        engine.dispose()
+    return out
+
+
+def print_in_process(backend: str, res: dict) -> None:
+    say(f"### schedule_activity in this process (use case + activity_view + commit, no RPC) ({backend})\n")
+    rows = []
+    for label, r in res.items():
+        rows.append([label, str(r["total"]["n"]), ms(r["total"]["p50"], 2), ms(r["total"]["p99"], 2),
+                     f"{r['statements']:.0f}", ms(r["sql"]["mean"], 2), ms(r["commit"]["mean"], 2),
+                     ms(r["total"]["mean"] - r["sql"]["mean"] - r["commit"]["mean"], 2)])
+    say(table(["target", "n", "total p50 ms", "total p99 ms", "statements", "in cursor.execute, mean ms",
+               "commit/rollback, mean ms", "the rest (Python: ORM, schemas), mean ms"], rows))
+    for label, r in res.items():
+        say(f"\n{label}: statements, mean per call:\n")
+        say(table(["statement", "count", "mean ms", "ms per call"],
+                  [[k, f"{v['count']:.1f}", ms(v["mean"], 3), ms(v["total"], 3)]
+                   for k, v in sorted(r["kinds"].items(), key=lambda kv: -kv[1]["total"])]))
+    say()
+
+
+# --------------------------------------------------------------------------------------------
+# the run
+# --------------------------------------------------------------------------------------------
+
+def environment(broker: Broker, pg_version: str | None) -> dict:
+    cpu_model = "?"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu_model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = "?"
+    try:
+        for line in open("/proc/meminfo"):
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+                break
+    except OSError:
+        pass
+    return {
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": f"{os.cpu_count()} x {cpu_model} ({len(os.sched_getaffinity(0))} usable)",
+        "memory": mem,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "nameko": version_of("nameko"),
+        "eventlet / kombu": f"{version_of('eventlet')} / {version_of('kombu')}",
+        "SQLAlchemy / psycopg2": f"{version_of('SQLAlchemy')} / {version_of('psycopg2-binary')}",
+        "SQLite": sqlite3.sqlite_version,
+        "PostgreSQL": pg_version or "not used",
+        "broker": broker.version(),
+        "load average at start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+    }
+
+
+def run_backend(backend: str, args, amqp_uri: str, tmp: Path, echo: Server, pg: PostgresDatabases | None,
+                echo_tp: dict | None) -> dict:
+    from services.common.migrate import upgrade
+
+    if backend == "sqlite":
+        registry_url = f"sqlite:///{tmp / 'registry-bench.db'}"
+        events_url = f"sqlite:///{tmp / 'events-bench.db'}"
+    else:
+        registry_url, events_url = pg.create(), pg.create()
+    say(f"\n## {backend}\n")
+    note(f"{backend}: migrating")
+    upgrade("registry", registry_url)
+    upgrade("events", events_url)
+    registry_port, events_port = free_port(), free_port()
+    registry = start_service("registry", amqp_uri, registry_url, registry_port, tmp)
+    events = start_service("events", amqp_uri, events_url, events_port, tmp)
+    out = {"backend": backend}
+    rng = random.Random(args.seed)
+    day0 = base_day()
+    try:
+        note(f"{backend}: registering orgs and venues through the registry")
+        world = build_world(amqp_uri, args.spaces, events_url)
+        say(f"world: {len(world['org_paths'])} orgs, {len(world['venues'])} venues, {len(world['spaces'])} spaces "
+            f"(+4 in the hall), registered over RPC and seen by events in {world['seconds']:.1f} s")
+        note(f"{backend}: loading {args.bookings:,} bookings")
+        data = load_bookings(events_url, world, args.bookings, args.seed, day0)
+        out["load_seconds"] = data["load_seconds"]
+        say(f"loaded {args.bookings:,} activities + bookings over {YEAR_DAYS} days from {day0} (local) in "
+            f"{data['load_seconds']:.1f} s" + (" (then VACUUM ANALYZE, as autovacuum would)" if data["analysed"]
+                                              else " (no ANALYZE, as in a running service)"))
+        servers = {"echo server": echo.pid, "registry server": registry.pid, "events server": events.pid}
+        tps = [echo_tp] if echo_tp else []
+        if not args.skip_throughput:
+            cells = Cells(world, day0, YEAR_DAYS + 10)
+            note(f"{backend}: throughput schedule_activity ({args.seconds:g} s)")
+            counter = [0]
+
+            def schedule_args():
+                counter[0] += 1
+                return (activity_input(*cells.next(), f"文化快车演出{counter[0]}"),)
+
+            tps.append(throughput(amqp_uri, "events.schedule_activity (new free cell)",
+                                  lambda p: p.events.schedule_activity, schedule_args, args.seconds,
+                                  args.concurrency, servers, token=world["fed"]))
+            activity_ids = prepare_registrations(amqp_uri, world, day0)
+            workers = [0]
+            grassroots = [o for o, _ in world["owners"]]
+
+            def register_args():
+                workers[0] += 1
+                w = workers[0]
+                return (activity_ids[w % len(activity_ids)],
+                        {"id": f"worker-{w}", "name": f"职工{w}", "org_id": grassroots[w % len(grassroots)]})
+
+            note(f"{backend}: throughput register ({args.seconds:g} s)")
+            tp = throughput(amqp_uri, f"events.register ({len(activity_ids)} activities of 100,000 places)",
+                            lambda p: p.events.register, register_args, args.seconds, args.concurrency, servers,
+                            token=world["fed"])
+            tp["registrations_per_activity"] = workers[0] / len(activity_ids)
+            tps.append(tp)
+            print_throughput(backend, tps, args.concurrency)
+        out["throughput"] = tps
+        taken: set = set()
+        note(f"{backend}: schedule_activity latency over RPC")
+        out["latency"] = rpc_latency(amqp_uri, world, day0, data["booked"], events_port, args.latency_calls,
+                                     args.latency_seconds, rng, taken)
+        print_latency(backend, out["latency"], args.bookings)
+        note(f"{backend}: the overlap query alone")
+        out["raw"] = raw_queries(events_url, world, day0, data["booked"], rng, args.raw_calls, taken)
+        print_raw(backend, out["raw"])
+        note(f"{backend}: the use case in this process")
+        out["in_process"] = in_process(events_url, world, day0, data["booked"], rng, args.in_process_calls, taken)
+        print_in_process(backend, out["in_process"])
+    finally:
+        events.stop()
+        registry.stop()
+        if backend == "postgres":
+            pg.drop_all()
+    return out
+
+
+def print_throughput(backend: str, tps: list[dict], concurrency: int) -> None:
+    echo = tps[0]["calls_per_s"] if tps and tps[0]["label"].startswith("bench_echo") else float("nan")
+    say(f"### throughput, {concurrency} concurrent callers ({backend})\n")
+    rows = []
+    for tp in tps:
+        ratio = "1" if tp["label"].startswith("bench_echo") else f"{tp['calls_per_s'] / echo:.3f}"
+        rows.append([tp["label"], str(tp["calls"]), f"{tp['calls_per_s']:.0f}", ratio, f"{tp['mean_ms']:.1f}",
+                     f"{tp['p99_ms']:.1f}", str(tp["errors"])])
+    say(table(["call", "calls", "calls/s", "ratio to echo", "mean ms", "p99 ms", "errors"], rows))
+    say("\nCPU used per call (ms), by process:\n")
+    parties = ["client", "echo server", "registry server", "events server", "rabbitmq", "postgres"]
+    rows = []
+    for tp in tps:
+        per = tp["cpu_ms_per_call"]
+        busy = sum(tp["cpu_s"].values()) / tp["seconds"]
+        rows.append([tp["label"].split(" (")[0]] + [f"{per.get(p, 0):.2f}" for p in parties]
+                    + [f"{sum(per.values()):.2f}", f"{busy * 100:.0f}%"])
+    say(table(["call"] + parties + ["total", "CPU busy (200% = both cores)"], rows))
+    for tp in tps:
+        if tp["errors"]:
+            say(f"\n{tp['label']}: errors {tp['errors_by_type']}, first: {tp['first_error']}")
+        if "registrations_per_activity" in tp:
+            say(f"\n(register: about {tp['registrations_per_activity']:.0f} registrations per activity by the end)")
+    say()
+
+
+def print_latency(backend: str, rows: list[dict], bookings: int) -> None:
+    say(f"### schedule_activity over RPC, {bookings:,} bookings loaded, one caller ({backend})\n")
+    out = []
+    for r in rows:
+        out.append([r["kind"], str(r["n"]), ms(r["p50"]), ms(r["p90"]), ms(r["p99"]), ms(r["max"]),
+                    ms(r["server"]), ", ".join(f"{k} {v}" for k, v in r["outcomes"].items())])
+    say(table(["call", "n", "p50 ms", "p90 ms", "p99 ms", "max ms", "server ms (mean)", "outcomes"], out))
+    for r in rows:
+        if r.get("first_unexpected"):
+            say(f"\nUNEXPECTED outcome in \"{r['kind']}\": {r['first_unexpected']}")
+    say()
+
+
+def print_raw(backend: str, raw: dict) -> None:
+    c = raw["counts"]
+    say(f"### the overlap query alone, SQLAlchemy in this process, no RPC ({backend}; {c['bookings']:,} bookings, "
+        f"{c['mean per space']} a space on average, {c['max per space']} at most)\n")
+    out = []
+    for r in raw["rows"]:
+        o, d = r["orm"], r["dbapi"]
+        out.append([r["form"], r["target"], str(o["n"]), ms(o["p50"], 3), ms(o["p90"], 3), ms(o["p99"], 3),
+                    ms(o["max"], 2), ms(d["p50"], 3), ms(d["p99"], 3), f"{r['found']}/{r['expected_found']}"])
+    say(table(["query", "target", "n", "ORM p50 ms", "p90", "p99", "max", "DBAPI p50 ms", "DBAPI p99",
+               "clashes found/expected"], out, "llrrrrrrrr"))
+    say("\nthe insert-time guard (one booking inserted, then rolled back):\n")
+    say(table(["insert", "n", "p50 ms", "p90 ms", "p99 ms", "max ms", "refused"],
+              [[k, str(v["n"]), ms(v["p50"], 3), ms(v["p90"], 3), ms(v["p99"], 3), ms(v["max"], 2),
+                str(v["refused"])] for k, v in raw["guard"].items()]))
+    say("\nquery plans (" + ("EXPLAIN ANALYZE" if backend == "postgres" else "EXPLAIN QUERY PLAN")
+        + ", a conflicting target):\n")
+    for form, lines in raw["plans"].items():
+        say(f"- {form}:")
+        say("```")
+        for line in lines:
+            say(line)
+        say("```")
+    say()
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--bookings", type=int, default=100_000, help="bookings loaded per backend")
+    parser.add_argument("--spaces", type=int, default=200, help="spaces they are spread over (20 a venue)")
+    parser.add_argument("--seconds", type=float, default=10, help="duration of each throughput measurement")
+    parser.add_argument("--concurrency", type=int, default=8, help="concurrent callers for throughput")
+    parser.add_argument("--latency-calls", type=int, default=200, help="RPC samples per kind (at most)")
+    parser.add_argument("--latency-seconds", type=float, default=10,
+                        help="time budget per RPC latency kind (at least 5 samples are taken)")
+    parser.add_argument("--raw-calls", type=int, default=1000, help="samples per raw query row")
+    parser.add_argument("--in-process-calls", type=int, default=100,
+                        help="samples per target of the use case run in this process")
+    parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--seed", type=int, default=20251125)
+    parser.add_argument("--amqp-uri", default=DEFAULT_AMQP_URI,
+                        help="broker; a throwaway vhost is made on it (default: $AMQP_URI or localhost)")
+    parser.add_argument("--management-url", default=os.environ.get("RABBITMQ_MANAGEMENT_URL",
+                                                                   "http://localhost:15672"))
+    parser.add_argument("--postgres-url", default=DEFAULT_PG_URL,
+                        help="an existing database on the server where bench_<random> databases are created")
+    parser.add_argument("--json", help="also write all figures to this JSON file")
+    parser.add_argument("--serve-echo", metavar="AMQP_URI", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve_echo:
+        serve_echo(args.serve_echo)
+        return 0
+
+    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+    broker = Broker(args.amqp_uri, args.management_url)
+    pg = None
+    pg_version = None
+    if "postgres" in backends:
+        try:
+            pg = PostgresDatabases(args.postgres_url)
+            pg_version = pg.version()
+        except Exception as exc:  # noqa: BLE001
+            if args.backend == "postgres":
+                raise SystemExit(f"PostgreSQL at {args.postgres_url} is not reachable: {exc}")
+            say(f"PostgreSQL at {args.postgres_url} is not reachable ({exc.__class__.__name__}); sqlite only")
+            backends.remove("postgres")
+            pg = None
+
+    results = {"environment": environment(broker, pg_version),
+               "args": {k: v for k, v in vars(args).items() if k != "serve_echo"}, "backends": []}
+    say("# events benchmark\n")
+    others = other_work()
+    load = os.getloadavg()[0]
+    if others or load > 0.5 * len(os.sched_getaffinity(0)):
+        say(f"WARNING: load average {load:.2f} on {len(os.sched_getaffinity(0))} CPUs before the run"
+            + (f"; other work running: {'; '.join(others)}" if others else "")
+            + ". The figures will be low and noisy.\n")
+    say(table(["", ""], [[k, v] for k, v in results["environment"].items()], "ll"))
+    say()
+    say(f"setup: servers are subprocesses (`python -m services.common.run registry` and `... events`, "
+        f"max_workers {MAX_WORKERS}; echo: a bare nameko service `bench_echo`); the client is this process, "
+        f"{args.concurrency} eventlet green threads each with its own ClusterRpcProxy for throughput, "
+        "one caller for latency. Client, servers, RabbitMQ and PostgreSQL share this machine's CPUs. "
+        f"Outbox relay: {os.environ.get('OUTBOX_RELAY', 'on')} (OUTBOX_RELAY from the environment).")
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench_events_"))
+    echo = None
+    wall = time.perf_counter()
+    try:
+        amqp_uri = broker.create_vhost()
+        say(f"broker: throwaway vhost {broker.vhost} ({broker.how})\n")
+        echo = start_echo(amqp_uri, tmp)
+        echo_tp = None
+        if not args.skip_throughput:
+            note(f"throughput echo ({args.seconds:g} s)")
+            payload = activity_input(str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4()),
+                                     *cell_time(base_day(), 0, 0), "文化快车演出1")
+            echo_tp = throughput(amqp_uri, "bench_echo.echo (schedule_activity's payload)",
+                                 lambda p: p.bench_echo.echo, lambda: (payload,), args.seconds,
+                                 args.concurrency, {"echo server": echo.pid})
+        for backend in backends:
+            results["backends"].append(run_backend(backend, args, amqp_uri, tmp, echo, pg, echo_tp))
+    finally:
+        if echo is not None:
+            echo.stop()
+        broker.delete_vhost()
+        if pg is not None:
+            pg.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    results["wall_seconds"] = time.perf_counter() - wall
+    if len(results["backends"]) > 1 and not args.skip_throughput:
+        say("## summary: throughput, calls/s (ratio to echo)\n")
+        echo_cps = results["backends"][0]["throughput"][0]["calls_per_s"]
+        rows = [["bench_echo.echo (same run, shared)"] + [f"{echo_cps:.0f} (1)"] * len(results["backends"])]
+        for i, method in ((1, "schedule_activity"), (2, "register")):
+            rows.append([f"events.{method}"] + [
+                f"{b['throughput'][i]['calls_per_s']:.0f} ({b['throughput'][i]['calls_per_s'] / echo_cps:.3f})"
+                for b in results["backends"]])
+        say(table(["call"] + [b["backend"] for b in results["backends"]], rows))
+        say()
+        say("## summary: schedule_activity over RPC, p50 / p99 ms (server-side mean)\n")
+        rows = []
+        for i in range(3):
+            rows.append([results["backends"][0]["latency"][i]["kind"]] + [
+                f"{ms(b['latency'][i]['p50'])} / {ms(b['latency'][i]['p99'])} ({ms(b['latency'][i]['server'])})"
+                for b in results["backends"]])
+        say(table(["call"] + [b["backend"] for b in results["backends"]], rows))
+        say()
+    say(f"total wall time {results['wall_seconds']:.0f} s; load average at the end "
+        + " ".join(f"{x:.2f}" for x in os.getloadavg()))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1012 @@
+#!/usr/bin/env python
+"""Registry benchmark: RPC throughput against a bare nameko echo service, and search latency at scale.
+
+    .venv/bin/python bench/bench_registry.py [--backend sqlite|postgres|both] [--venues 100000]
+                                             [--seconds 10] [--concurrency 8]
+
+What it does (figures only; it never asserts a timing):
+
+1. environment: CPUs, Python, nameko, SQLite/PostgreSQL/RabbitMQ versions, date;
+2. a throwaway RabbitMQ vhost (management API, else ``rabbitmqctl``), deleted at the end, so the
+   benchmark's "registry" never meets a running platform's;
+3. per backend, a throwaway database (a SQLite file in a temp dir, or a fresh PostgreSQL database
+   ``bench_<random>``, dropped at the end) migrated with ``services.common.migrate.upgrade`` and
+   bulk-loaded with ``--venues`` venues (SQLAlchemy core inserts, batches of 5,000);
+4. servers as subprocesses: the registry as ``python -m services.common.run registry`` (exactly
+   what ``make run`` starts), the echo service as this script in ``--serve-echo`` mode; the
+   client is this process (eventlet green threads, each with its own ``ClusterRpcProxy``);
+5. throughput: calls/s for ``bench_echo.echo``, ``registry.get_venue`` and
+   ``registry.search_venues({"district": "中山区", "limit": 20})`` with ``--concurrency`` callers
+   for ``--seconds`` each, the CPU each process used per call, and the ratio registry/echo;
+6. latency: one caller, a mix of ``search_venues`` queries; p50/p90/p99/max per query kind, the
+   mean page size (a sanity check that the query hits data) and the server-side handling time
+   (from the registry's own ``culture_rpc_latency_seconds`` histogram) so the AMQP round trip
+   can be told apart from the work.
+
+``--json FILE`` also writes every figure as JSON.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import services.common  # noqa: E402,F401  (first: silences eventlet's deprecation banner)
+
+import eventlet  # noqa: E402
+
+eventlet.monkey_patch()
+
+import argparse  # noqa: E402
+import base64  # noqa: E402
+import bisect  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import platform  # noqa: E402
+import random  # noqa: E402
+import re  # noqa: E402
+import resource  # noqa: E402
+import shutil  # noqa: E402
+import signal  # noqa: E402
+import socket  # noqa: E402
+import sqlite3  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import urllib.error  # noqa: E402
+import urllib.parse  # noqa: E402
+import urllib.request  # noqa: E402
+import uuid  # noqa: E402
+from datetime import datetime, timedelta, timezone  # noqa: E402
+from importlib import metadata as importlib_metadata  # noqa: E402
+
+from nameko.rpc import rpc as nameko_rpc  # noqa: E402
+
+# py-amqp warns about publisher confirms that arrive while a proxy closes its channel: noise here.
+import logging  # noqa: E402
+
+logging.getLogger("amqp").setLevel(logging.ERROR)
+
+DEFAULT_AMQP_URI = os.environ.get("AMQP_URI", "amqp://guest:guest@localhost:5672/")
+DEFAULT_PG_URL = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+MAX_WORKERS = 10  # the services' default (MAX_WORKERS); the echo server gets the same
+
+
+# --------------------------------------------------------------------------------------------
+# the echo service (run in a subprocess: ``bench_registry.py --serve-echo AMQP_URI``)
+# --------------------------------------------------------------------------------------------
+
+class Echo:
+    name = "bench_echo"
+
+    @nameko_rpc
+    def echo(self, x):
+        return x
+
+
+def serve_echo(amqp_uri: str) -> None:
+    from nameko.containers import ServiceContainer
+
+    container = ServiceContainer(Echo, {"AMQP_URI": amqp_uri, "max_workers": MAX_WORKERS,
+                                        "serializer": "json"})
+    container.start()
+    stopping = eventlet.event.Event()
+
+    def _stop(*_):
+        if not stopping.ready():
+            stopping.send(True)
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    while not stopping.ready():
+        eventlet.sleep(0.2)
+    container.stop()
+
+
+# --------------------------------------------------------------------------------------------
+# small helpers
+# --------------------------------------------------------------------------------------------
+
+def say(msg: str = "") -> None:
+    print(msg, flush=True)
+
+
+def note(msg: str) -> None:
+    print(f"  .. {msg}", file=sys.stderr, flush=True)
+
+
+def percentile(sorted_values: list[float], p: float) -> float:
+    """Nearest-rank percentile of an already sorted list."""
+    if not sorted_values:
+        return float("nan")
+    k = max(0, min(len(sorted_values) - 1, int(round(p / 100 * len(sorted_values) + 0.5)) - 1))
+    return sorted_values[k]
+
+
+def table(headers: list[str], rows: list[list], align: str | None = None) -> str:
+    """A Markdown table (pasteable into docs/PERFORMANCE.md)."""
+    cells = [[str(c) for c in r] for r in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
+    align = align or "l" + "r" * (len(headers) - 1)
+
+    def line(values):
+        out = []
+        for i, v in enumerate(values):
+            out.append(v.ljust(widths[i]) if align[i] == "l" else v.rjust(widths[i]))
+        return "| " + " | ".join(out) + " |"
+
+    sep = "|" + "|".join(("-" * (w + 1) + ":") if a == "r" else ("-" * (w + 2))
+                         for w, a in zip(widths, align)) + "|"
+    return "\n".join([line(headers), sep] + [line(r) for r in cells])
+
+
+def ms(seconds: float) -> str:
+    if seconds != seconds:  # nan
+        return "-"
+    v = seconds * 1000
+    return f"{v:.1f}" if v < 100 else f"{v:.0f}"
+
+
+def free_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def version_of(dist: str) -> str:
+    try:
+        return importlib_metadata.version(dist)
+    except importlib_metadata.PackageNotFoundError:
+        return "?"
+
+
+# --------------------------------------------------------------------------------------------
+# CPU accounting: how much CPU each party burnt during a measurement
+# --------------------------------------------------------------------------------------------
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_cpu(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _pids_named(*names: str) -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/comm") as f:
+                    if f.read().strip() in names:
+                        pids.append(int(entry))
+            except OSError:
+                pass
+    return pids
+
+
+def cpu_snapshot(servers: dict[str, int]) -> dict[str, float]:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    snap = {"client": own.ru_utime + own.ru_stime}
+    for label, pid in servers.items():
+        snap[label] = _proc_cpu(pid)
+    snap["rabbitmq"] = sum(_proc_cpu(p) for p in _pids_named("beam.smp"))
+    snap["postgres"] = sum(_proc_cpu(p) for p in _pids_named("postgres", "postmaster"))
+    return snap
+
+
+# --------------------------------------------------------------------------------------------
+# RabbitMQ: a throwaway vhost
+# --------------------------------------------------------------------------------------------
+
+class Broker:
+    def __init__(self, amqp_uri: str, management_url: str):
+        self.amqp_uri = amqp_uri
+        parsed = urllib.parse.urlparse(amqp_uri)
+        self.user = urllib.parse.unquote(parsed.username or "guest")
+        self.password = urllib.parse.unquote(parsed.password or "guest")
+        self.management_url = management_url.rstrip("/")
+        self.vhost = None
+        self.how = None
+
+    def _api(self, method: str, path: str, body=None):
+        req = urllib.request.Request(self.management_url + path, method=method,
+                                     data=None if body is None else json.dumps(body).encode())
+        token = base64.b64encode(f"{self.user}:{self.password}".encode()).decode()
+        req.add_header("Authorization", f"Basic {token}")
+        req.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            data = resp.read()
+            return json.loads(data) if data else None
+
+    def version(self) -> str:
+        try:
+            o = self._api("GET", "/api/overview")
+            return f"RabbitMQ {o.get('rabbitmq_version')} (Erlang {o.get('erlang_version')})"
+        except Exception:  # noqa: BLE001
+            try:
+                out = subprocess.run(["rabbitmqctl", "version"], capture_output=True, text=True, timeout=30)
+                return f"RabbitMQ {out.stdout.strip()}" if out.returncode == 0 else "RabbitMQ ?"
+            except (OSError, subprocess.SubprocessError):
+                return "RabbitMQ ?"
+
+    def create_vhost(self) -> str:
+        name = f"bench_{uuid.uuid4().hex[:10]}"
+        quoted = urllib.parse.quote(name, safe="")
+        try:
+            self._api("PUT", f"/api/vhosts/{quoted}", {})
+            self._api("PUT", f"/api/permissions/{quoted}/{urllib.parse.quote(self.user, safe='')}",
+                      {"configure": ".*", "write": ".*", "read": ".*"})
+            self.how = "management API"
+        except (urllib.error.URLError, OSError) as api_error:
+            if not shutil.which("rabbitmqctl"):
+                raise SystemExit(f"cannot create a RabbitMQ vhost: management API at {self.management_url} "
+                                 f"failed ({api_error}) and rabbitmqctl is not installed; "
+                                 "enable the API with `rabbitmq-plugins enable rabbitmq_management`")
+            for cmd in (["rabbitmqctl", "add_vhost", name],
+                        ["rabbitmqctl", "set_permissions", "-p", name, self.user, ".*", ".*", ".*"]):
+                subprocess.run(cmd, check=True, capture_output=True, timeout=60)
+            self.how = "rabbitmqctl"
+        self.vhost = name
+        parsed = urllib.parse.urlparse(self.amqp_uri)
+        return urllib.parse.urlunparse(parsed._replace(path="/" + quoted))
+
+    def delete_vhost(self) -> None:
+        if self.vhost is None:
+            return
+        try:
+            if self.how == "management API":
+                self._api("DELETE", f"/api/vhosts/{urllib.parse.quote(self.vhost, safe='')}")
+            else:
+                subprocess.run(["rabbitmqctl", "delete_vhost", self.vhost], check=True,
+                               capture_output=True, timeout=60)
+        except Exception as exc:  # noqa: BLE001 - report, do not mask the real outcome
+            note(f"could not delete vhost {self.vhost}: {exc}")
+        self.vhost = None
+
+
+# --------------------------------------------------------------------------------------------
+# servers as subprocesses
+# --------------------------------------------------------------------------------------------
+
+class Server:
+    def __init__(self, label: str, argv: list[str], env: dict, log_path: Path):
+        self.label = label
+        self.log_path = log_path
+        self.log = open(log_path, "wb")
+        self.proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def wait_ready(self, amqp_uri: str, service: str, method: str, args: tuple, timeout: float = 90) -> None:
+        from nameko.standalone.rpc import ClusterRpcProxy
+
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"{self.label} exited with {self.proc.returncode}:\n{self.tail()}")
+            cluster = ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=3)
+            try:
+                proxy = cluster.start()
+                getattr(getattr(proxy, service), method)(*args)
+                return
+            except Exception as exc:  # noqa: BLE001 - not up yet
+                last = exc
+                eventlet.sleep(0.5)
+            finally:
+                try:
+                    cluster.stop()
+                except Exception:  # noqa: BLE001
+                    pass
+        raise SystemExit(f"{self.label} did not answer within {timeout}s ({last!r}):\n{self.tail()}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self.log.close()
+
+
+def start_echo(amqp_uri: str, tmp: Path) -> Server:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    server = Server("echo server", [sys.executable, str(Path(__file__).resolve()), "--serve-echo", amqp_uri],
+                    env, tmp / "echo.log")
+    server.wait_ready(amqp_uri, "bench_echo", "echo", ("ping",))
+    return server
+
+
+def start_registry(amqp_uri: str, database_url: str, metrics_port: int, tmp: Path) -> Server:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), AMQP_URI=amqp_uri, REGISTRY_DATABASE_URL=database_url,
+               REGISTRY_METRICS_PORT=str(metrics_port), LOG_LEVEL="WARNING",
+               CULTURE_VAR_DIR=str(tmp / "var"), MAX_WORKERS=str(MAX_WORKERS))
+    server = Server("registry server", [sys.executable, "-m", "services.common.run", "registry"], env,
+                    tmp / f"registry-{metrics_port}.log")
+    server.wait_ready(amqp_uri, "registry", "health", ())
+    return server
+
+
+_METRIC_LINE = re.compile(r'^culture_rpc_latency_seconds_(sum|count)\{([^}]*)\}\s+(\S+)$')
+
+
+def server_latency_totals(metrics_port: int) -> tuple[float, float]:
+    """(sum of seconds, count) over every registry RPC, from the service's own histogram."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=30) as resp:
+        text = resp.read().decode()
+    total, count = 0.0, 0.0
+    for line in text.splitlines():
+        m = _METRIC_LINE.match(line)
+        if m and 'service="registry"' in m.group(2):
+            if m.group(1) == "sum":
+                total += float(m.group(3))
+            else:
+                count += float(m.group(3))
+    return total, count
+
+
+# --------------------------------------------------------------------------------------------
+# data: a realistic Dalian network, bulk-inserted
+# --------------------------------------------------------------------------------------------
+
+# (district, centre lat, centre lon, spread in degrees, share of the venues)
+DISTRICTS = [
+    ("中山区", 38.915, 121.645, 0.020, 0.10),
+    ("西岗区", 38.912, 121.605, 0.015, 0.08),
+    ("沙河口区", 38.905, 121.580, 0.020, 0.12),
+    ("甘井子区", 38.950, 121.520, 0.050, 0.20),
+    ("旅顺口区", 38.850, 121.260, 0.050, 0.07),
+    ("金州区", 39.100, 121.780, 0.070, 0.15),
+    ("普兰店区", 39.390, 121.960, 0.090, 0.08),
+    ("瓦房店市", 39.630, 122.000, 0.090, 0.10),
+    ("庄河市", 39.680, 122.970, 0.090, 0.08),
+    ("长海县", 39.270, 122.590, 0.080, 0.02),
+]
+LAT_RANGE, LON_RANGE = (38.8, 39.7), (121.2, 123.0)
+# (type, share, name suffix)
+TYPES = [
+    ("book_room", 0.50, "职工书屋"),
+    ("community_centre", 0.20, "社区职工文化活动中心"),
+    ("enterprise_centre", 0.15, "企业职工文化中心"),
+    ("club", 0.08, "职工俱乐部"),
+    ("district_hall", 0.04, "职工文化馆"),
+    ("palace", 0.02, "工人文化宫"),
+    ("city_centre", 0.01, "职工文化活动中心"),
+]
+STATUSES = [("open", 0.80), ("planned", 0.05), ("under_construction", 0.05), ("suspended", 0.05),
+            ("closed", 0.05)]
+STREETS = ["人民路", "中山路", "解放路", "黄河路", "长江路", "五一路", "西安路", "高尔基路", "天津街", "友好路",
+           "胜利路", "华北路", "金马路", "振兴路", "滨海路"]
+SPACE_NAMES = ["阅览室", "多功能厅", "排练厅", "培训教室", "展厅", "书画室", "健身房"]
+FACILITIES = ["wifi", "accessible", "parking", "projector", "piano", "stage", "library", "cafe"]
+ENTERPRISE_KINDS = ["集团有限公司", "股份有限公司", "实业有限公司", "港务公司", "机械厂", "化工厂", "医院", "学校"]
+
+
+def _hours() -> dict:
+    day = [["09:00", "12:00"], ["13:30", "21:00"]]
+    return {d: ([] if d == "mon" else day) for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
+
+class Picker:
+    """A weighted choice that is cheap to repeat: ``Picker([(value, weight), ...])(rng)``."""
+
+    def __init__(self, weighted):
+        self.values = [w[0] for w in weighted]
+        total, self.cum = 0.0, []
+        for w in weighted:
+            total += w[1]
+            self.cum.append(total)
+        self.total = total
+
+    def __call__(self, rng: random.Random):
+        return self.values[min(bisect.bisect_right(self.cum, rng.random() * self.total), len(self.values) - 1)]
+
+
+def _uuid(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def load_data(url: str, n_venues: int, seed: int) -> dict:
+    """Migrates ``url`` and bulk-loads the network; returns what the queries need."""
+    from sqlalchemy import insert, text
+
+    from services.common.db import make_engine
+    from services.common.migrate import upgrade
+    from services.registry import domain
+    from services.registry.models import metadata
+
+    upgrade("registry", url)
+    rng = random.Random(seed)
+    t = metadata.tables
+    now = datetime.now(timezone.utc)
+    engine = make_engine(url)
+    started = time.perf_counter()
+
+    # --- the org tree: city -> 10 district federations -> grassroots unions ---
+    def org(name, kind, parent, district, enterprise=None):
+        oid = _uuid(rng)
+        path = (parent["path"] if parent else "/") + oid + "/"
+        return {"id": oid, "name": name, "kind": kind, "parent_id": parent["id"] if parent else None,
+                "path": path, "district": district, "enterprise": enterprise, "created_at": now}
+
+    city = org("大连市总工会", "city", None, None)
+    orgs = [city]
+    districts, grassroots = {}, {}
+    per_district = max(2, min(20, n_venues // 5000))
+    for name, *_ in DISTRICTS:
+        d = org(f"{name}总工会", "district", city, name)
+        orgs.append(d)
+        districts[name] = d
+        grassroots[name] = []
+        for i in range(per_district):
+            enterprise = f"大连{name[:2]}{i + 1:02d}{ENTERPRISE_KINDS[i % len(ENTERPRISE_KINDS)]}"
+            g = org(f"{enterprise}工会", "grassroots", d, name, enterprise)
+            orgs.append(g)
+            grassroots[name].append(g)
+
+    with engine.begin() as conn:
+        for o in orgs:  # parents first (foreign key)
+            conn.execute(insert(t["orgs"]), [o])
+
+    # --- venues, spaces, art fields, designations ---
+    counters: dict = {}
+    venue_ids, locations = [], []
+    featured = demonstration = 0
+    batch = 5000
+    pick_district = Picker([(d, d[4]) for d in DISTRICTS])
+    pick_type = Picker([(ty, ty[1]) for ty in TYPES])
+    pick_status = Picker(STATUSES)
+    hours = _hours()
+    generating = inserting = 0.0
+    for start in range(0, n_venues, batch):
+        t_gen = time.perf_counter()
+        venues, spaces, arts, designations = [], [], [], []
+        for _ in range(start, min(n_venues, start + batch)):
+            dname, clat, clon, spread, _share = pick_district(rng)
+            vtype, _, suffix = pick_type(rng)
+            status = pick_status(rng)
+            lat = min(max(rng.gauss(clat, spread), LAT_RANGE[0]), LAT_RANGE[1])
+            lon = min(max(rng.gauss(clon, spread * 1.3), LON_RANGE[0]), LON_RANGE[1])
+            if vtype in ("palace", "city_centre"):
+                owner = city if rng.random() < 0.3 else districts[dname]
+            elif vtype == "district_hall":
+                owner = districts[dname]
+            else:
+                owner = rng.choice(grassroots[dname]) if rng.random() < 0.8 else districts[dname]
+            key = (dname, suffix)
+            counters[key] = counters.get(key, 0) + 1
+            vid = _uuid(rng)
+            fields_ = rng.sample(domain.ART_FIELDS, rng.choice((0, 1, 1, 2, 2, 3)))
+            venues.append({
+                "id": vid, "name": f"{dname}{suffix}{counters[key]}", "type": vtype, "org_id": owner["id"],
+                "org_path": owner["path"], "district": dname,
+                "address": f"大连市{dname}{rng.choice(STREETS)}{rng.randint(1, 999)}号",
+                "lat": round(lat, 6), "lon": round(lon, 6), "opening_hours": hours,
+                "facilities": rng.sample(FACILITIES, rng.randint(0, 4)), "art_fields": fields_,
+                "book_count": rng.randint(500, 20000) if vtype == "book_room" else None,
+                "status": status, "version": 1, "created_at": now, "updated_at": now})
+            for pos, sname in enumerate(rng.sample(SPACE_NAMES, rng.randint(1, 3))):
+                spaces.append({"id": _uuid(rng), "venue_id": vid, "name": sname,
+                               "capacity": rng.randint(10, 400), "position": pos})
+            arts.extend({"venue_id": vid, "art_field": f} for f in fields_)
+            # ~15% of all venues hold an active featured_base (only open venues can), ~1% also a
+            # demonstration_base; a few have a revoked one (history rows the filter must skip).
+            if status == "open" and rng.random() < 0.15 / 0.80:
+                year = rng.randint(2019, 2025)
+                designations.append({"venue_id": vid, "designation": "featured_base", "year": year,
+                                     "source": "bench", "granted_at": now - timedelta(days=rng.randint(1, 2000)),
+                                     "revoked_at": None, "revoke_reason": None})
+                featured += 1
+                if rng.random() < 0.07:
+                    designations.append({"venue_id": vid, "designation": "demonstration_base",
+                                         "year": min(2025, year + 1), "source": "bench", "granted_at": now,
+                                         "revoked_at": None, "revoke_reason": None})
+                    demonstration += 1
+            elif rng.random() < 0.02:
+                designations.append({"venue_id": vid, "designation": "featured_base", "year": 2018,
+                                     "source": "bench", "granted_at": now - timedelta(days=2500),
+                                     "revoked_at": now - timedelta(days=400), "revoke_reason": "bench"})
+            venue_ids.append(vid)
+            locations.append((lat, lon))
+        t_ins = time.perf_counter()
+        generating += t_ins - t_gen
+        with engine.begin() as conn:
+            conn.execute(insert(t["venues"]), venues)
+            conn.execute(insert(t["spaces"]), spaces)
+            if arts:
+                conn.execute(insert(t["venue_art_fields"]), arts)
+            if designations:
+                conn.execute(insert(t["venue_designations"]), designations)
+        inserting += time.perf_counter() - t_ins
+        note(f"loaded {min(n_venues, start + batch):,} / {n_venues:,} venues")
+    load_seconds = time.perf_counter() - started
+    analysed = False
+    if engine.dialect.name == "postgresql":
+        # What autovacuum does on its own within a minute of a bulk load; without it the planner
+        # would see empty tables.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("ANALYZE"))
+        analysed = True
+    engine.dispose()
+    return {"venue_ids": venue_ids, "locations": locations, "city": city, "districts": districts,
+            "grassroots": grassroots, "orgs": len(orgs), "featured": featured,
+            "demonstration": demonstration, "load_seconds": load_seconds, "analysed": analysed,
+            "generate_seconds": generating, "insert_seconds": inserting,
+            "max_counter": counters}
+
+
+# --------------------------------------------------------------------------------------------
+# measurements
+# --------------------------------------------------------------------------------------------
+
+def throughput(amqp_uri: str, service: str, method: str, make_args, seconds: float, concurrency: int,
+               servers: dict[str, int]) -> dict:
+    """``concurrency`` green threads, each with its own ClusterRpcProxy, calling for ``seconds``."""
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    clusters = [ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=120) for _ in range(concurrency)]
+    proxies = [c.start() for c in clusters]
+    try:
+        methods = [getattr(getattr(p, service), method) for p in proxies]
+        for m in methods:  # warm-up: connections, queues, the server's first queries
+            for _ in range(3):
+                m(*make_args())
+        errors = []
+        state = {"deadline": 0.0}
+
+        def caller(m):
+            lats = []
+            while time.perf_counter() < state["deadline"]:
+                args = make_args()
+                t0 = time.perf_counter()
+                try:
+                    m(*args)
+                except Exception as exc:  # noqa: BLE001 - count, keep going
+                    errors.append(repr(exc))
+                lats.append(time.perf_counter() - t0)
+            return lats
+
+        pool = eventlet.GreenPool(concurrency)
+        cpu0 = cpu_snapshot(servers)
+        t0 = time.perf_counter()
+        state["deadline"] = t0 + seconds
+        threads = [pool.spawn(caller, m) for m in methods]
+        lats = sorted(x for th in threads for x in th.wait())
+        elapsed = time.perf_counter() - t0
+        cpu1 = cpu_snapshot(servers)
+    finally:
+        for c in clusters:
+            c.stop()
+    calls = len(lats)
+    cpu = {k: cpu1[k] - cpu0.get(k, 0.0) for k in cpu1}
+    return {"service": service, "method": method, "calls": calls, "seconds": elapsed,
+            "calls_per_s": calls / elapsed, "errors": len(errors), "first_error": errors[0] if errors else None,
+            "mean_ms": 1000 * statistics.fmean(lats) if lats else float("nan"),
+            "p50_ms": 1000 * percentile(lats, 50), "p99_ms": 1000 * percentile(lats, 99),
+            "cpu_s": cpu, "cpu_ms_per_call": {k: 1000 * v / calls for k, v in cpu.items()} if calls else {}}
+
+
+class CallFailed(Exception):
+    """An RPC of the latency mix failed; the message names the call."""
+
+
+def query_kinds(data: dict, rng: random.Random):
+    """(label, fn(proxy) -> (page size, number of RPC calls)) for every measured query kind."""
+    from services.registry import domain
+
+    district_names = [d[0] for d in DISTRICTS]
+    all_grassroots = [g for gs in data["grassroots"].values() for g in gs]
+    ids, locations = data["venue_ids"], data["locations"]
+    book_rooms = data["max_counter"]
+    limit = 20
+
+    def search(filters):
+        def call(p):
+            f = dict(filters(), limit=limit)
+            try:
+                return p.registry.search_venues(f)
+            except Exception as exc:  # noqa: BLE001 - name the filters that failed
+                raise CallFailed(f"search_venues({json.dumps(f, ensure_ascii=False)}): {exc!r}") from exc
+        return call
+
+    def one(fn):
+        def run(p):
+            result = fn(p)
+            return len(result["items"]), 1
+        return run
+
+    def near(km, extra=None, centre=False):
+        def filters():
+            if centre:  # around People's Square 人民广场, the densest part of the city
+                lat, lon = 38.914 + rng.uniform(-0.01, 0.01), 121.615 + rng.uniform(-0.01, 0.01)
+            else:  # at a random venue: as dense as the venues are
+                lat, lon = rng.choice(locations)
+            return {"near": {"lat": lat, "lon": lon, "km": km}, **(extra() if extra else {})}
+        return filters
+
+    def walk(filters, pages=3):
+        def run(p):
+            f = dict(filters(), limit=limit)
+            items = 0
+            for i in range(pages):
+                try:
+                    result = p.registry.search_venues(f)
+                except Exception as exc:  # noqa: BLE001
+                    raise CallFailed(f"page {i + 1}: search_venues({json.dumps(f, ensure_ascii=False)}): "
+                                     f"{exc!r}") from exc
+                items += len(result["items"])
+                if not result["next_cursor"]:
+                    return items / (i + 1), i + 1
+                f["cursor"] = result["next_cursor"]
+            return items / pages, pages
+        return run
+
+    def rare_text():
+        d = rng.choice(district_names)
+        n = rng.randint(1, max(1, book_rooms.get((d, "职工书屋"), 1)))
+        return {"text": f"{d}职工书屋{n}"}
+
+    kinds = [
+        ("get_venue (by id)", one(lambda p: {"items": [p.registry.get_venue(rng.choice(ids))]})),
+        ("type", one(search(lambda: {"type": rng.choice(domain.VENUE_TYPES)}))),
+        ("district", one(search(lambda: {"district": rng.choice(district_names)}))),
+        ("status", one(search(lambda: {"status": rng.choice(domain.VENUE_STATUSES)}))),
+        ("org subtree: city (all venues)", one(search(lambda: {"org_id": data["city"]["id"]}))),
+        ("org subtree: a district federation",
+         one(search(lambda: {"org_id": data["districts"][rng.choice(district_names)]["id"]}))),
+        ("org subtree: a grassroots union", one(search(lambda: {"org_id": rng.choice(all_grassroots)["id"]}))),
+        ("art_field", one(search(lambda: {"art_field": rng.choice(domain.ART_FIELDS)}))),
+        ("designation featured_base (~15%)", one(search(lambda: {"designation": "featured_base"}))),
+        ("designation demonstration_base (~1%)", one(search(lambda: {"designation": "demonstration_base"}))),
+        ("text, common (\"职工书屋\", ~50%)", one(search(lambda: {"text": "职工书屋"}))),
+        ("text, rare (one venue's name)", one(search(rare_text))),
+        ("text, no match", one(search(lambda: {"text": f"剧院{rng.randint(1, 10**6)}"}))),
+        ("near 2 km, at a random venue", one(search(near(2)))),
+        ("near 10 km, at a random venue", one(search(near(10)))),
+        ("near 10 km, city centre", one(search(near(10, centre=True)))),
+        ("combination: district+type+art_field+status",
+         one(search(lambda: {"district": rng.choice(district_names), "type": "book_room",
+                             "art_field": rng.choice(domain.ART_FIELDS), "status": "open"}))),
+        ("combination: near 5 km+type+featured_base",
+         one(search(near(5, lambda: {"type": "book_room", "designation": "featured_base"})))),
+        ("cursor walk: district, 3 pages", walk(lambda: {"district": rng.choice(district_names)})),
+        ("cursor walk: near 10 km at a random venue, 3 pages", walk(near(10))),
+    ]
+    return kinds
+
+
+def latency(amqp_uri: str, data: dict, metrics_port: int, calls: int, budget: float, seed: int) -> list[dict]:
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    rng = random.Random(seed)
+    cluster = ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=300)
+    proxy = cluster.start()
+    results = []
+    try:
+        # the echo round trip with the same single caller: the floor of every row below
+        echo = [proxy.bench_echo.echo("x") for _ in range(5)]
+        lats = []
+        t_end = time.perf_counter() + budget
+        while len(lats) < calls and time.perf_counter() < t_end:
+            t0 = time.perf_counter()
+            proxy.bench_echo.echo({"district": "中山区", "limit": 20})
+            lats.append(time.perf_counter() - t0)
+        del echo
+        results.append(_latency_row("echo (bare nameko, reference)", sorted(lats), 1.0, float("nan"), 1))
+        for label, run in query_kinds(data, rng):
+            errors = []
+            try:
+                run(proxy)  # warm-up
+            except CallFailed as exc:
+                errors.append(str(exc))
+            sum0, _count0 = server_latency_totals(metrics_port)
+            lats, sizes, rpcs = [], [], 0
+            t_end = time.perf_counter() + budget
+            while len(lats) < calls and (time.perf_counter() < t_end or len(lats) < 5) and len(errors) < 20:
+                t0 = time.perf_counter()
+                try:
+                    size, n = run(proxy)
+                except CallFailed as exc:  # reported with the figures; timing goes on
+                    errors.append(str(exc))
+                    continue
+                lats.append(time.perf_counter() - t0)
+                sizes.append(size)
+                rpcs += n
+            sum1, _count1 = server_latency_totals(metrics_port)
+            if lats:
+                row = _latency_row(label, sorted(lats), statistics.fmean(sizes), (sum1 - sum0) / len(lats),
+                                   rpcs / len(lats))
+            else:
+                row = {"kind": label, "n": 0, **{k: float("nan") for k in (
+                    "p50", "p90", "p99", "max", "mean", "rows", "server", "rpcs_per_sample")}}
+            row["errors"] = len(errors)
+            row["first_error"] = errors[0] if errors else None
+            results.append(row)
+            note(f"{label}: p50 {ms(row['p50'])} ms, n={row['n']}" + (f", {len(errors)} errors" if errors else ""))
+    finally:
+        cluster.stop()
+    return results
+
+
+def _latency_row(label, lats, rows, server, rpcs_per_sample) -> dict:
+    return {"kind": label, "n": len(lats), "p50": percentile(lats, 50), "p90": percentile(lats, 90),
+            "p99": percentile(lats, 99), "max": lats[-1], "mean": statistics.fmean(lats), "rows": rows,
+            "server": server, "rpcs_per_sample": rpcs_per_sample}
+
+
+# --------------------------------------------------------------------------------------------
+# databases
+# --------------------------------------------------------------------------------------------
+
+class PostgresDatabase:
+    def __init__(self, admin_url: str):
+        from sqlalchemy import create_engine
+
+        self.admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        self.base = admin_url.rsplit("/", 1)[0]
+        self.name = None
+
+    def version(self) -> str:
+        from sqlalchemy import text
+
+        with self.admin.connect() as conn:
+            return "PostgreSQL " + conn.execute(text("SHOW server_version")).scalar()
+
+    def create(self) -> str:
+        from sqlalchemy import text
+
+        self.name = f"bench_{uuid.uuid4().hex[:10]}"
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{self.name}"'))
+        return f"{self.base}/{self.name}"
+
+    def drop(self) -> None:
+        from sqlalchemy import text
+
+        if self.name:
+            with self.admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+            self.name = None
+        self.admin.dispose()
+
+
+# --------------------------------------------------------------------------------------------
+# the run
+# --------------------------------------------------------------------------------------------
+
+def environment(broker: Broker, pg_version: str | None) -> dict:
+    cpu_model = "?"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu_model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = "?"
+    try:
+        for line in open("/proc/meminfo"):
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+                break
+    except OSError:
+        pass
+    return {
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": f"{os.cpu_count()} x {cpu_model} ({len(os.sched_getaffinity(0))} usable)",
+        "memory": mem,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "nameko": version_of("nameko"),
+        "eventlet / kombu": f"{version_of('eventlet')} / {version_of('kombu')}",
+        "SQLAlchemy / psycopg2": f"{version_of('SQLAlchemy')} / {version_of('psycopg2-binary')}",
+        "SQLite": sqlite3.sqlite_version,
+        "PostgreSQL": pg_version or "not used",
+        "broker": broker.version(),
+        "load average at start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+    }
+
+
+def run_backend(backend: str, args, amqp_uri: str, tmp: Path, echo: Server, pg: PostgresDatabase | None,
+                echo_tp: dict) -> dict:
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp / 'registry-bench.db'}"
+    else:
+        url = pg.create()
+    say(f"\n## {backend}\n")
+    note(f"{backend}: migrating and loading {args.venues:,} venues")
+    data = load_data(url, args.venues, args.seed)
+    say(f"loaded {args.venues:,} venues, {data['orgs']} orgs, {data['featured']:,} active featured_base, "
+        f"{data['demonstration']:,} demonstration_base in {data['load_seconds']:.1f} s "
+        f"(making rows {data['generate_seconds']:.1f} s, inserting {data['insert_seconds']:.1f} s)"
+        + (" (then ANALYZE, as autovacuum would)" if data["analysed"] else " (no ANALYZE: sqlite_stat1 empty, "
+                                                                           "as in a running service)"))
+    port = free_port()
+    registry = start_registry(amqp_uri, url, port, tmp)
+    out = {"backend": backend, "venues": args.venues, "load_seconds": data["load_seconds"],
+           "insert_seconds": data["insert_seconds"]}
+    try:
+        servers = {"registry server": registry.pid, "echo server": echo.pid}
+        rng = random.Random(args.seed + 1)
+        ids = data["venue_ids"]
+        tps = [echo_tp]
+        if not args.skip_throughput:
+            note(f"{backend}: throughput get_venue ({args.seconds:g} s)")
+            tps.append(throughput(amqp_uri, "registry", "get_venue", lambda: (rng.choice(ids),),
+                                  args.seconds, args.concurrency, servers))
+            note(f"{backend}: throughput search_venues ({args.seconds:g} s)")
+            tps.append(throughput(amqp_uri, "registry", "search_venues",
+                                  lambda: ({"district": "中山区", "limit": 20},),
+                                  args.seconds, args.concurrency, servers))
+            print_throughput(backend, tps, args.concurrency)
+        out["throughput"] = tps
+        note(f"{backend}: latency")
+        out["latency"] = latency(amqp_uri, data, port, args.latency_calls, args.latency_seconds, args.seed + 2)
+        print_latency(backend, out["latency"], args.venues)
+    finally:
+        registry.stop()
+        if backend == "postgres":
+            pg.drop()
+    return out
+
+
+def print_throughput(backend: str, tps: list[dict], concurrency: int) -> None:
+    echo = tps[0]["calls_per_s"]
+    say(f"### throughput, {concurrency} concurrent callers ({backend})\n")
+    rows = []
+    for tp in tps:
+        label = f"{tp['service']}.{tp['method']}"
+        if tp["method"] == "search_venues":
+            label += ' {"district": "中山区", "limit": 20}'
+        ratio = "1" if tp["service"] == "bench_echo" else f"{tp['calls_per_s'] / echo:.2f}"
+        rows.append([label, f"{tp['calls_per_s']:.0f}", ratio, f"{tp['mean_ms']:.1f}", f"{tp['p99_ms']:.1f}",
+                     str(tp["errors"])])
+    say(table(["call", "calls/s", "ratio to echo", "mean ms", "p99 ms", "errors"], rows))
+    say("\nCPU used per call (ms), by process:\n")
+    parties = ["client", "echo server", "registry server", "rabbitmq", "postgres"]
+    rows = []
+    for tp in tps:
+        per = tp["cpu_ms_per_call"]
+        busy = sum(tp["cpu_s"].values()) / tp["seconds"]
+        rows.append([f"{tp['service']}.{tp['method']}"] + [f"{per.get(p, 0):.2f}" for p in parties]
+                    + [f"{sum(per.values()):.2f}", f"{busy * 100:.0f}%"])
+    say(table(["call"] + parties + ["total", "CPU busy (of 100% per core)"], rows))
+    for tp in tps:
+        if tp["errors"]:
+            say(f"\n{tp['service']}.{tp['method']}: {tp['errors']} errors, first: {tp['first_error']}")
+    say()
+
+
+def print_latency(backend: str, rows: list[dict], venues: int) -> None:
+    say(f"### search latency, {venues:,} venues, one caller, limit 20 ({backend})\n")
+    out = []
+    for r in rows:
+        out.append([r["kind"], str(r["n"]), ms(r["p50"]), ms(r["p90"]), ms(r["p99"]), ms(r["max"]),
+                    ms(r["server"]) if r["server"] == r["server"] else "-", f"{r['rows']:.1f}"])
+    say(table(["query kind", "n", "p50 ms", "p90 ms", "p99 ms", "max ms", "server ms (mean)", "rows/page"],
+              out))
+    for r in rows:
+        if r.get("errors"):
+            say(f"\nERRORS in \"{r['kind']}\": {r['errors']} failed samples; first: {r['first_error']}")
+    slow = [r["kind"] for r in rows if r["p50"] > 1.0]
+    if slow:
+        say(f"\nSLOW (p50 > 1 s): {', '.join(slow)}")
+    say()
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--venues", type=int, default=100_000, help="venues loaded per backend")
+    parser.add_argument("--seconds", type=float, default=10, help="duration of each throughput measurement")
+    parser.add_argument("--concurrency", type=int, default=8, help="concurrent callers for throughput")
+    parser.add_argument("--latency-calls", type=int, default=100, help="samples per query kind (at most)")
+    parser.add_argument("--latency-seconds", type=float, default=3,
+                        help="time budget per query kind (at least 5 samples are taken)")
+    parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--seed", type=int, default=20251125)
+    parser.add_argument("--amqp-uri", default=DEFAULT_AMQP_URI,
+                        help="broker; a throwaway vhost is made on it (default: $AMQP_URI or localhost)")
+    parser.add_argument("--management-url", default=os.environ.get("RABBITMQ_MANAGEMENT_URL",
+                                                                   "http://localhost:15672"))
+    parser.add_argument("--postgres-url", default=DEFAULT_PG_URL,
+                        help="an existing database on the server where bench_<random> is created")
+    parser.add_argument("--json", help="also write all figures to this JSON file")
+    parser.add_argument("--serve-echo", metavar="AMQP_URI", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve_echo:
+        serve_echo(args.serve_echo)
+        return 0
+
+    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+    broker = Broker(args.amqp_uri, args.management_url)
+    pg = None
+    pg_version = None
+    if "postgres" in backends:
+        try:
+            pg = PostgresDatabase(args.postgres_url)
+            pg_version = pg.version()
+        except Exception as exc:  # noqa: BLE001
+            if args.backend == "postgres":
+                raise SystemExit(f"PostgreSQL at {args.postgres_url} is not reachable: {exc}")
+            say(f"PostgreSQL at {args.postgres_url} is not reachable ({exc.__class__.__name__}); sqlite only")
+            backends.remove("postgres")
+            pg = None
+
+    results = {"environment": environment(broker, pg_version), "args": {
+        k: v for k, v in vars(args).items() if k != "serve_echo"}, "backends": []}
+    say("# registry benchmark\n")
+    load = os.getloadavg()[0]
+    if load > 0.5 * len(os.sched_getaffinity(0)):
+        say(f"WARNING: load average {load:.2f} on {len(os.sched_getaffinity(0))} CPUs before the run: other work "
+            "is using this machine (and perhaps this broker/PostgreSQL); the figures will be low and noisy.\n")
+    say(table(["", ""], [[k, v] for k, v in results["environment"].items()], "ll"))
+    say()
+    say(f"setup: servers are subprocesses (registry: `python -m services.common.run registry`, "
+        f"max_workers {MAX_WORKERS}; echo: a bare nameko service `bench_echo`); the client is this process, "
+        f"{args.concurrency} eventlet green threads each with its own ClusterRpcProxy for throughput, "
+        "one caller for latency. Client, servers, RabbitMQ and PostgreSQL share this machine's CPUs.")
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench_registry_"))
+    echo = None
+    wall = time.perf_counter()
+    try:
+        amqp_uri = broker.create_vhost()
+        say(f"broker: throwaway vhost {broker.vhost} ({broker.how})\n")
+        echo = start_echo(amqp_uri, tmp)
+        echo_tp = None
+        if not args.skip_throughput:
+            note(f"throughput echo ({args.seconds:g} s)")
+            echo_tp = throughput(amqp_uri, "bench_echo", "echo", lambda: ({"district": "中山区", "limit": 20},),
+                                 args.seconds, args.concurrency, {"echo server": echo.pid})
+        for backend in backends:
+            results["backends"].append(run_backend(backend, args, amqp_uri, tmp, echo, pg, echo_tp))
+    finally:
+        if echo is not None:
+            echo.stop()
+        broker.delete_vhost()
+        if pg is not None:
+            pg.drop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    results["wall_seconds"] = time.perf_counter() - wall
+    if len(results["backends"]) > 1 and not args.skip_throughput:
+        say("## summary: throughput, calls/s (ratio to echo)\n")
+        echo_cps = results["backends"][0]["throughput"][0]["calls_per_s"]
+        rows = [["bench_echo.echo (same run, shared)"] + [f"{echo_cps:.0f} (1)"] * len(results["backends"])]
+        for i, method in ((1, "get_venue"), (2, "search_venues")):
+            rows.append([f"registry.{method}"] + [
+                f"{b['throughput'][i]['calls_per_s']:.0f} ({b['throughput'][i]['calls_per_s'] / echo_cps:.2f})"
+                for b in results["backends"]])
+        say(table(["call"] + [b["backend"] for b in results["backends"]], rows))
+        say()
+    say(f"total wall time {results['wall_seconds']:.0f} s; load average at the end "
+        + " ".join(f"{x:.2f}" for x in os.getloadavg()))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
