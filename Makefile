@@ -62,7 +62,9 @@ test: install
 	@$(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: install broker postgres
+	@bash scripts/ensure_broker.sh --management
 	@$(PY) bench/bench_registry.py $(BENCH_ARGS)
+	@$(PY) bench/bench_events.py $(BENCH_ARGS)
 
 validate-deploy:
 	@bash deploy/validate.sh
