@@ -41,108 +41,26 @@ import eventlet  # noqa: E402
 eventlet.monkey_patch()
 
 import argparse  # noqa: E402
-import base64  # noqa: E402
 import bisect  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
-import platform  # noqa: E402
 import random  # noqa: E402
-import re  # noqa: E402
-import resource  # noqa: E402
 import shutil  # noqa: E402
-import signal  # noqa: E402
-import socket  # noqa: E402
-import sqlite3  # noqa: E402
 import statistics  # noqa: E402
-import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
-import urllib.error  # noqa: E402
-import urllib.parse  # noqa: E402
-import urllib.request  # noqa: E402
 import uuid  # noqa: E402
 from datetime import datetime, timedelta, timezone  # noqa: E402
-from importlib import metadata as importlib_metadata  # noqa: E402
 
-from nameko.rpc import rpc as nameko_rpc  # noqa: E402
+from common import (  # noqa: E402  (bench/common.py)
+    MAX_WORKERS, Broker, PostgresDatabases, Server, add_connection_args, environment, finish, free_port, note,
+    open_postgres, percentile, print_throughput_summary, rpc_latency_totals, run_callers, say, serve_echo,
+    start_echo, start_service, table)
 
 # py-amqp warns about publisher confirms that arrive while a proxy closes its channel: noise here.
 import logging  # noqa: E402
 
 logging.getLogger("amqp").setLevel(logging.ERROR)
-
-DEFAULT_AMQP_URI = os.environ.get("AMQP_URI", "amqp://guest:guest@localhost:5672/")
-DEFAULT_PG_URL = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get(
-    "TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
-MAX_WORKERS = 10  # the services' default (MAX_WORKERS); the echo server gets the same
-
-
-# --------------------------------------------------------------------------------------------
-# the echo service (run in a subprocess: ``bench_registry.py --serve-echo AMQP_URI``)
-# --------------------------------------------------------------------------------------------
-
-class Echo:
-    name = "bench_echo"
-
-    @nameko_rpc
-    def echo(self, x):
-        return x
-
-
-def serve_echo(amqp_uri: str) -> None:
-    from nameko.containers import ServiceContainer
-
-    container = ServiceContainer(Echo, {"AMQP_URI": amqp_uri, "max_workers": MAX_WORKERS,
-                                        "serializer": "json"})
-    container.start()
-    stopping = eventlet.event.Event()
-
-    def _stop(*_):
-        if not stopping.ready():
-            stopping.send(True)
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
-    while not stopping.ready():
-        eventlet.sleep(0.2)
-    container.stop()
-
-
-# --------------------------------------------------------------------------------------------
-# small helpers
-# --------------------------------------------------------------------------------------------
-
-def say(msg: str = "") -> None:
-    print(msg, flush=True)
-
-
-def note(msg: str) -> None:
-    print(f"  .. {msg}", file=sys.stderr, flush=True)
-
-
-def percentile(sorted_values: list[float], p: float) -> float:
-    """Nearest-rank percentile of an already sorted list."""
-    if not sorted_values:
-        return float("nan")
-    k = max(0, min(len(sorted_values) - 1, int(round(p / 100 * len(sorted_values) + 0.5)) - 1))
-    return sorted_values[k]
-
-
-def table(headers: list[str], rows: list[list], align: str | None = None) -> str:
-    """A Markdown table (pasteable into docs/PERFORMANCE.md)."""
-    cells = [[str(c) for c in r] for r in rows]
-    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
-    align = align or "l" + "r" * (len(headers) - 1)
-
-    def line(values):
-        out = []
-        for i, v in enumerate(values):
-            out.append(v.ljust(widths[i]) if align[i] == "l" else v.rjust(widths[i]))
-        return "| " + " | ".join(out) + " |"
-
-    sep = "|" + "|".join(("-" * (w + 1) + ":") if a == "r" else ("-" * (w + 2))
-                         for w, a in zip(widths, align)) + "|"
-    return "\n".join([line(headers), sep] + [line(r) for r in cells])
 
 
 def ms(seconds: float) -> str:
@@ -152,219 +70,13 @@ def ms(seconds: float) -> str:
     return f"{v:.1f}" if v < 100 else f"{v:.0f}"
 
 
-def free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def version_of(dist: str) -> str:
-    try:
-        return importlib_metadata.version(dist)
-    except importlib_metadata.PackageNotFoundError:
-        return "?"
-
-
-# --------------------------------------------------------------------------------------------
-# CPU accounting: how much CPU each party burnt during a measurement
-# --------------------------------------------------------------------------------------------
-
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def _proc_cpu(pid: int) -> float:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
-    except (OSError, IndexError, ValueError):
-        return 0.0
-
-
-def _pids_named(*names: str) -> list[int]:
-    pids = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/comm") as f:
-                    if f.read().strip() in names:
-                        pids.append(int(entry))
-            except OSError:
-                pass
-    return pids
-
-
-def cpu_snapshot(servers: dict[str, int]) -> dict[str, float]:
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    snap = {"client": own.ru_utime + own.ru_stime}
-    for label, pid in servers.items():
-        snap[label] = _proc_cpu(pid)
-    snap["rabbitmq"] = sum(_proc_cpu(p) for p in _pids_named("beam.smp"))
-    snap["postgres"] = sum(_proc_cpu(p) for p in _pids_named("postgres", "postmaster"))
-    return snap
-
-
-# --------------------------------------------------------------------------------------------
-# RabbitMQ: a throwaway vhost
-# --------------------------------------------------------------------------------------------
-
-class Broker:
-    def __init__(self, amqp_uri: str, management_url: str):
-        self.amqp_uri = amqp_uri
-        parsed = urllib.parse.urlparse(amqp_uri)
-        self.user = urllib.parse.unquote(parsed.username or "guest")
-        self.password = urllib.parse.unquote(parsed.password or "guest")
-        self.management_url = management_url.rstrip("/")
-        self.vhost = None
-        self.how = None
-
-    def _api(self, method: str, path: str, body=None):
-        req = urllib.request.Request(self.management_url + path, method=method,
-                                     data=None if body is None else json.dumps(body).encode())
-        token = base64.b64encode(f"{self.user}:{self.password}".encode()).decode()
-        req.add_header("Authorization", f"Basic {token}")
-        req.add_header("Content-Type", "application/json")
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            data = resp.read()
-            return json.loads(data) if data else None
-
-    def version(self) -> str:
-        try:
-            o = self._api("GET", "/api/overview")
-            return f"RabbitMQ {o.get('rabbitmq_version')} (Erlang {o.get('erlang_version')})"
-        except Exception:  # noqa: BLE001
-            try:
-                out = subprocess.run(["rabbitmqctl", "version"], capture_output=True, text=True, timeout=30)
-                return f"RabbitMQ {out.stdout.strip()}" if out.returncode == 0 else "RabbitMQ ?"
-            except (OSError, subprocess.SubprocessError):
-                return "RabbitMQ ?"
-
-    def create_vhost(self) -> str:
-        name = f"bench_{uuid.uuid4().hex[:10]}"
-        quoted = urllib.parse.quote(name, safe="")
-        try:
-            self._api("PUT", f"/api/vhosts/{quoted}", {})
-            self._api("PUT", f"/api/permissions/{quoted}/{urllib.parse.quote(self.user, safe='')}",
-                      {"configure": ".*", "write": ".*", "read": ".*"})
-            self.how = "management API"
-        except (urllib.error.URLError, OSError) as api_error:
-            if not shutil.which("rabbitmqctl"):
-                raise SystemExit(f"cannot create a RabbitMQ vhost: management API at {self.management_url} "
-                                 f"failed ({api_error}) and rabbitmqctl is not installed; "
-                                 "enable the API with `rabbitmq-plugins enable rabbitmq_management`")
-            for cmd in (["rabbitmqctl", "add_vhost", name],
-                        ["rabbitmqctl", "set_permissions", "-p", name, self.user, ".*", ".*", ".*"]):
-                subprocess.run(cmd, check=True, capture_output=True, timeout=60)
-            self.how = "rabbitmqctl"
-        self.vhost = name
-        parsed = urllib.parse.urlparse(self.amqp_uri)
-        return urllib.parse.urlunparse(parsed._replace(path="/" + quoted))
-
-    def delete_vhost(self) -> None:
-        if self.vhost is None:
-            return
-        try:
-            if self.how == "management API":
-                self._api("DELETE", f"/api/vhosts/{urllib.parse.quote(self.vhost, safe='')}")
-            else:
-                subprocess.run(["rabbitmqctl", "delete_vhost", self.vhost], check=True,
-                               capture_output=True, timeout=60)
-        except Exception as exc:  # noqa: BLE001 - report, do not mask the real outcome
-            note(f"could not delete vhost {self.vhost}: {exc}")
-        self.vhost = None
-
-
-# --------------------------------------------------------------------------------------------
-# servers as subprocesses
-# --------------------------------------------------------------------------------------------
-
-class Server:
-    def __init__(self, label: str, argv: list[str], env: dict, log_path: Path):
-        self.label = label
-        self.log_path = log_path
-        self.log = open(log_path, "wb")
-        self.proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    def tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
-
-    def wait_ready(self, amqp_uri: str, service: str, method: str, args: tuple, timeout: float = 90) -> None:
-        from nameko.standalone.rpc import ClusterRpcProxy
-
-        deadline = time.monotonic() + timeout
-        last = None
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"{self.label} exited with {self.proc.returncode}:\n{self.tail()}")
-            cluster = ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=3)
-            try:
-                proxy = cluster.start()
-                getattr(getattr(proxy, service), method)(*args)
-                return
-            except Exception as exc:  # noqa: BLE001 - not up yet
-                last = exc
-                eventlet.sleep(0.5)
-            finally:
-                try:
-                    cluster.stop()
-                except Exception:  # noqa: BLE001
-                    pass
-        raise SystemExit(f"{self.label} did not answer within {timeout}s ({last!r}):\n{self.tail()}")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-        self.log.close()
-
-
-def start_echo(amqp_uri: str, tmp: Path) -> Server:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    server = Server("echo server", [sys.executable, str(Path(__file__).resolve()), "--serve-echo", amqp_uri],
-                    env, tmp / "echo.log")
-    server.wait_ready(amqp_uri, "bench_echo", "echo", ("ping",))
-    return server
-
-
 def start_registry(amqp_uri: str, database_url: str, metrics_port: int, tmp: Path) -> Server:
-    env = dict(os.environ, PYTHONPATH=str(ROOT), AMQP_URI=amqp_uri, REGISTRY_DATABASE_URL=database_url,
-               REGISTRY_METRICS_PORT=str(metrics_port), LOG_LEVEL="WARNING",
-               CULTURE_VAR_DIR=str(tmp / "var"), MAX_WORKERS=str(MAX_WORKERS))
-    server = Server("registry server", [sys.executable, "-m", "services.common.run", "registry"], env,
-                    tmp / f"registry-{metrics_port}.log")
-    server.wait_ready(amqp_uri, "registry", "health", ())
-    return server
-
-
-_METRIC_LINE = re.compile(r'^culture_rpc_latency_seconds_(sum|count)\{([^}]*)\}\s+(\S+)$')
+    return start_service("registry", amqp_uri, database_url, metrics_port, tmp)
 
 
 def server_latency_totals(metrics_port: int) -> tuple[float, float]:
     """(sum of seconds, count) over every registry RPC, from the service's own histogram."""
-    with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=30) as resp:
-        text = resp.read().decode()
-    total, count = 0.0, 0.0
-    for line in text.splitlines():
-        m = _METRIC_LINE.match(line)
-        if m and 'service="registry"' in m.group(2):
-            if m.group(1) == "sum":
-                total += float(m.group(3))
-            else:
-                count += float(m.group(3))
-    return total, count
+    return rpc_latency_totals(metrics_port, "registry")
 
 
 # --------------------------------------------------------------------------------------------
@@ -566,46 +278,13 @@ def throughput(amqp_uri: str, service: str, method: str, make_args, seconds: flo
     """``concurrency`` green threads, each with its own ClusterRpcProxy, calling for ``seconds``."""
     from nameko.standalone.rpc import ClusterRpcProxy
 
-    clusters = [ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=120) for _ in range(concurrency)]
-    proxies = [c.start() for c in clusters]
-    try:
-        methods = [getattr(getattr(p, service), method) for p in proxies]
-        for m in methods:  # warm-up: connections, queues, the server's first queries
-            for _ in range(3):
-                m(*make_args())
-        errors = []
-        state = {"deadline": 0.0}
-
-        def caller(m):
-            lats = []
-            while time.perf_counter() < state["deadline"]:
-                args = make_args()
-                t0 = time.perf_counter()
-                try:
-                    m(*args)
-                except Exception as exc:  # noqa: BLE001 - count, keep going
-                    errors.append(repr(exc))
-                lats.append(time.perf_counter() - t0)
-            return lats
-
-        pool = eventlet.GreenPool(concurrency)
-        cpu0 = cpu_snapshot(servers)
-        t0 = time.perf_counter()
-        state["deadline"] = t0 + seconds
-        threads = [pool.spawn(caller, m) for m in methods]
-        lats = sorted(x for th in threads for x in th.wait())
-        elapsed = time.perf_counter() - t0
-        cpu1 = cpu_snapshot(servers)
-    finally:
-        for c in clusters:
-            c.stop()
-    calls = len(lats)
-    cpu = {k: cpu1[k] - cpu0.get(k, 0.0) for k in cpu1}
-    return {"service": service, "method": method, "calls": calls, "seconds": elapsed,
-            "calls_per_s": calls / elapsed, "errors": len(errors), "first_error": errors[0] if errors else None,
-            "mean_ms": 1000 * statistics.fmean(lats) if lats else float("nan"),
-            "p50_ms": 1000 * percentile(lats, 50), "p99_ms": 1000 * percentile(lats, 99),
-            "cpu_s": cpu, "cpu_ms_per_call": {k: 1000 * v / calls for k, v in cpu.items()} if calls else {}}
+    errors = []
+    figures = run_callers([ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=120) for _ in range(concurrency)],
+                          lambda p: getattr(getattr(p, service), method), make_args, seconds, concurrency,
+                          servers, lambda exc: errors.append(repr(exc)))
+    head = {k: figures.pop(k) for k in ("calls", "seconds", "calls_per_s")}
+    return {"service": service, "method": method, **head, "errors": len(errors),
+            "first_error": errors[0] if errors else None, **figures}
 
 
 class CallFailed(Exception):
@@ -757,79 +436,10 @@ def _latency_row(label, lats, rows, server, rpcs_per_sample) -> dict:
 
 
 # --------------------------------------------------------------------------------------------
-# databases
-# --------------------------------------------------------------------------------------------
-
-class PostgresDatabase:
-    def __init__(self, admin_url: str):
-        from sqlalchemy import create_engine
-
-        self.admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        self.base = admin_url.rsplit("/", 1)[0]
-        self.name = None
-
-    def version(self) -> str:
-        from sqlalchemy import text
-
-        with self.admin.connect() as conn:
-            return "PostgreSQL " + conn.execute(text("SHOW server_version")).scalar()
-
-    def create(self) -> str:
-        from sqlalchemy import text
-
-        self.name = f"bench_{uuid.uuid4().hex[:10]}"
-        with self.admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{self.name}"'))
-        return f"{self.base}/{self.name}"
-
-    def drop(self) -> None:
-        from sqlalchemy import text
-
-        if self.name:
-            with self.admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
-            self.name = None
-        self.admin.dispose()
-
-
-# --------------------------------------------------------------------------------------------
 # the run
 # --------------------------------------------------------------------------------------------
 
-def environment(broker: Broker, pg_version: str | None) -> dict:
-    cpu_model = "?"
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu_model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = "?"
-    try:
-        for line in open("/proc/meminfo"):
-            if line.startswith("MemTotal"):
-                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-                break
-    except OSError:
-        pass
-    return {
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "cpu": f"{os.cpu_count()} x {cpu_model} ({len(os.sched_getaffinity(0))} usable)",
-        "memory": mem,
-        "os": platform.platform(),
-        "python": platform.python_version(),
-        "nameko": version_of("nameko"),
-        "eventlet / kombu": f"{version_of('eventlet')} / {version_of('kombu')}",
-        "SQLAlchemy / psycopg2": f"{version_of('SQLAlchemy')} / {version_of('psycopg2-binary')}",
-        "SQLite": sqlite3.sqlite_version,
-        "PostgreSQL": pg_version or "not used",
-        "broker": broker.version(),
-        "load average at start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
-    }
-
-
-def run_backend(backend: str, args, amqp_uri: str, tmp: Path, echo: Server, pg: PostgresDatabase | None,
+def run_backend(backend: str, args, amqp_uri: str, tmp: Path, echo: Server, pg: PostgresDatabases | None,
                 echo_tp: dict) -> dict:
     if backend == "sqlite":
         url = f"sqlite:///{tmp / 'registry-bench.db'}"
@@ -868,7 +478,7 @@ def run_backend(backend: str, args, amqp_uri: str, tmp: Path, echo: Server, pg: 
     finally:
         registry.stop()
         if backend == "postgres":
-            pg.drop()
+            pg.drop_all()
     return out
 
 
@@ -927,14 +537,7 @@ def main(argv=None) -> int:
                         help="time budget per query kind (at least 5 samples are taken)")
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--seed", type=int, default=20251125)
-    parser.add_argument("--amqp-uri", default=DEFAULT_AMQP_URI,
-                        help="broker; a throwaway vhost is made on it (default: $AMQP_URI or localhost)")
-    parser.add_argument("--management-url", default=os.environ.get("RABBITMQ_MANAGEMENT_URL",
-                                                                   "http://localhost:15672"))
-    parser.add_argument("--postgres-url", default=DEFAULT_PG_URL,
-                        help="an existing database on the server where bench_<random> is created")
-    parser.add_argument("--json", help="also write all figures to this JSON file")
-    parser.add_argument("--serve-echo", metavar="AMQP_URI", help=argparse.SUPPRESS)
+    add_connection_args(parser, "an existing database on the server where bench_<random> is created")
     args = parser.parse_args(argv)
     if args.serve_echo:
         serve_echo(args.serve_echo)
@@ -942,18 +545,7 @@ def main(argv=None) -> int:
 
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     broker = Broker(args.amqp_uri, args.management_url)
-    pg = None
-    pg_version = None
-    if "postgres" in backends:
-        try:
-            pg = PostgresDatabase(args.postgres_url)
-            pg_version = pg.version()
-        except Exception as exc:  # noqa: BLE001
-            if args.backend == "postgres":
-                raise SystemExit(f"PostgreSQL at {args.postgres_url} is not reachable: {exc}")
-            say(f"PostgreSQL at {args.postgres_url} is not reachable ({exc.__class__.__name__}); sqlite only")
-            backends.remove("postgres")
-            pg = None
+    pg, pg_version = open_postgres(args, backends)
 
     results = {"environment": environment(broker, pg_version), "args": {
         k: v for k, v in vars(args).items() if k != "serve_echo"}, "backends": []}
@@ -975,7 +567,7 @@ def main(argv=None) -> int:
     try:
         amqp_uri = broker.create_vhost()
         say(f"broker: throwaway vhost {broker.vhost} ({broker.how})\n")
-        echo = start_echo(amqp_uri, tmp)
+        echo = start_echo(__file__, amqp_uri, tmp)
         echo_tp = None
         if not args.skip_throughput:
             note(f"throughput echo ({args.seconds:g} s)")
@@ -988,23 +580,12 @@ def main(argv=None) -> int:
             echo.stop()
         broker.delete_vhost()
         if pg is not None:
-            pg.drop()
+            pg.close()
         shutil.rmtree(tmp, ignore_errors=True)
     results["wall_seconds"] = time.perf_counter() - wall
     if len(results["backends"]) > 1 and not args.skip_throughput:
-        say("## summary: throughput, calls/s (ratio to echo)\n")
-        echo_cps = results["backends"][0]["throughput"][0]["calls_per_s"]
-        rows = [["bench_echo.echo (same run, shared)"] + [f"{echo_cps:.0f} (1)"] * len(results["backends"])]
-        for i, method in ((1, "get_venue"), (2, "search_venues")):
-            rows.append([f"registry.{method}"] + [
-                f"{b['throughput'][i]['calls_per_s']:.0f} ({b['throughput'][i]['calls_per_s'] / echo_cps:.2f})"
-                for b in results["backends"]])
-        say(table(["call"] + [b["backend"] for b in results["backends"]], rows))
-        say()
-    say(f"total wall time {results['wall_seconds']:.0f} s; load average at the end "
-        + " ".join(f"{x:.2f}" for x in os.getloadavg()))
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
+        print_throughput_summary(results, "registry", ("get_venue", "search_venues"), 2)
+    finish(results, args)
     return 0
 
 

@@ -95,17 +95,17 @@ class Rpc(NamekoRpc):
             if self.roles:
                 caller = decode_caller(context_data.get("authorization"), self.secret)
                 caller.require_role(self.roles)
+            recorded = self._recorded_reply(message) if self.write and self.db is not None else None
         except Exception as exc:  # noqa: BLE001 - every refusal goes back to the caller
+            exc = to_contract_error(exc, f"{self.service}.{self.method_name}")
             self._count_error(exc)
-            self.rpc_consumer.handle_result(message, None, (type(exc), exc, exc.__traceback__))
+            self.rpc_consumer.handle_result(message, None, (type(exc), exc, None))
             return
-        if self.write and self.db is not None:
-            recorded = self._recorded_reply(message)
-            if recorded is not None:
-                log.info("%s.%s: request %s was applied already; replaying its reply", self.service,
-                         self.method_name, recorded[0])
-                self.rpc_consumer.handle_result(message, recorded[1], None)
-                return
+        if recorded is not None:
+            log.info("%s.%s: request %s was applied already; replaying its reply", self.service,
+                     self.method_name, recorded[0])
+            self.rpc_consumer.handle_result(message, recorded[1], None)
+            return
         handle_result = partial(self._finish, message, started, caller)
         try:
             self.container.spawn_worker(self, args, kwargs, context_data=context_data,
