@@ -181,12 +181,9 @@ class RateInput(Strict):
     comment = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
-class StopInput(Strict):
+class StopInput(BookingInput):
+    """A tour stop: a booking, for the members of the enterprise's union ``org_id``."""
     org_id = Id(required=True)
-    venue_id = Id(required=True)
-    space_id = Id(required=True)
-    starts_at = When(required=True)
-    ends_at = When(required=True)
 
 
 class TourInput(Strict):
