@@ -26,8 +26,9 @@ What it does (figures only; it never asserts a timing):
    (SQLAlchemy core, batches of 5,000), on a grid of 2-hour cells (12 a day) over 365 days from a
    fixed local day, spread at random over the spaces; ``org_path`` etc. as in the copy;
 7. throughput: calls/s for ``bench_echo.echo``, ``events.schedule_activity`` (each call a new free
-   cell after the loaded year) and ``events.register`` (new workers onto four published activities
-   of 100,000 places) with ``--concurrency`` callers for ``--seconds`` each, CPU per call by process;
+   cell after the loaded year; also measured before the load, on the empty database) and
+   ``events.register`` (new workers onto four published activities of 100,000 places) with
+   ``--concurrency`` callers for ``--seconds`` each, CPU per call by process;
 8. latency, one caller: ``schedule_activity`` that (a) overlaps a loaded booking (-> Conflict) and
    (b) fits a free cell among the loaded ones; p50/p90/p99/max, with the server-side handling time
    from the events service's ``culture_rpc_latency_seconds`` histogram;
@@ -70,9 +71,10 @@ import uuid  # noqa: E402
 from datetime import date, datetime, timedelta, timezone  # noqa: E402
 
 from common import (  # noqa: E402  (bench/common.py)
-    MAX_WORKERS, Broker, PostgresDatabases, Server, add_connection_args, environment, finish, free_port, note,
+    MAX_WORKERS, Broker, PostgresDatabases, Server, add_connection_args, environment, finish, free_port,
     open_postgres, percentile, print_throughput_summary, rpc_latency_totals, run_callers, say, serve_echo,
     start_echo, table)
+from common import note as _note  # noqa: E402
 from common import start_service as _start_service  # noqa: E402
 
 logging.getLogger("amqp").setLevel(logging.ERROR)  # publisher-confirm noise while proxies close
@@ -116,9 +118,21 @@ def other_work() -> list[str]:
                 cmd = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
         except OSError:
             continue
+        if cmd.split(" ", 1)[0].rsplit("/", 1)[-1] in ("pgrep", "grep", "ps"):
+            continue  # someone looking for such work, not the work
         if ("bench_registry.py" in cmd or "pytest" in cmd) and "--serve-echo" not in cmd:
             found.append(f"{entry}: {cmd[:120]}")
     return found
+
+
+SEEN_DURING_RUN: dict[str, str] = {}  # other benchmarks / test runs seen at a phase boundary
+
+
+def note(msg: str) -> None:
+    """A progress line on stderr; also notes other benchmarks or test runs alive at that moment."""
+    _note(msg)
+    for other in other_work():
+        SEEN_DURING_RUN.setdefault(other.split(":", 1)[0], f"{other} (at: {msg})")
 
 
 def start_service(service: str, amqp_uri: str, database_url: str, metrics_port: int, tmp: Path) -> Server:
@@ -775,13 +789,21 @@ def run_backend(backend: str, args, amqp_uri: str, tmp: Path, echo: Server, pg: 
         world = build_world(amqp_uri, args.spaces, events_url)
         say(f"world: {len(world['org_paths'])} orgs, {len(world['venues'])} venues, {len(world['spaces'])} spaces "
             f"(+4 in the hall), registered over RPC and seen by events in {world['seconds']:.1f} s")
+        servers = {"echo server": echo.pid, "registry server": registry.pid, "events server": events.pid}
+        before = None
+        if not args.skip_throughput:  # the same measurement on an empty database: what the load costs
+            note(f"{backend}: throughput schedule_activity before the load ({args.seconds:g} s)")
+            empty_cells = Cells(world, day0, YEAR_DAYS + 150)
+            before = throughput(amqp_uri, "events.schedule_activity (new free cell), empty database",
+                                lambda p: p.events.schedule_activity,
+                                lambda: (activity_input(*empty_cells.next(), "文化快车演出"),), args.seconds,
+                                args.concurrency, servers, token=world["fed"])
         note(f"{backend}: loading {args.bookings:,} bookings")
         data = load_bookings(events_url, world, args.bookings, args.seed, day0)
         out["load_seconds"] = data["load_seconds"]
         say(f"loaded {args.bookings:,} activities + bookings over {YEAR_DAYS} days from {day0} (local) in "
             f"{data['load_seconds']:.1f} s" + (" (then VACUUM ANALYZE, as autovacuum would)" if data["analysed"]
                                               else " (no ANALYZE, as in a running service)"))
-        servers = {"echo server": echo.pid, "registry server": registry.pid, "events server": events.pid}
         tps = [echo_tp] if echo_tp else []
         if not args.skip_throughput:
             cells = Cells(world, day0, YEAR_DAYS + 10)
@@ -792,7 +814,7 @@ def run_backend(backend: str, args, amqp_uri: str, tmp: Path, echo: Server, pg: 
                 counter[0] += 1
                 return (activity_input(*cells.next(), f"文化快车演出{counter[0]}"),)
 
-            tps.append(throughput(amqp_uri, "events.schedule_activity (new free cell)",
+            tps.append(throughput(amqp_uri, f"events.schedule_activity (new free cell), {args.bookings:,} loaded",
                                   lambda p: p.events.schedule_activity, schedule_args, args.seconds,
                                   args.concurrency, servers, token=world["fed"]))
             activity_ids = prepare_registrations(amqp_uri, world, day0)
@@ -811,6 +833,7 @@ def run_backend(backend: str, args, amqp_uri: str, tmp: Path, echo: Server, pg: 
                             token=world["fed"])
             tp["registrations_per_activity"] = workers[0] / len(activity_ids)
             tps.append(tp)
+            tps.append(before)  # last: the summary reads schedule_activity and register at 1 and 2
             print_throughput(backend, tps, args.concurrency)
         out["throughput"] = tps
         taken: set = set()
@@ -847,7 +870,8 @@ def print_throughput(backend: str, tps: list[dict], concurrency: int) -> None:
     for tp in tps:
         per = tp["cpu_ms_per_call"]
         busy = sum(tp["cpu_s"].values()) / tp["seconds"]
-        rows.append([tp["label"].split(" (")[0]] + [f"{per.get(p, 0):.2f}" for p in parties]
+        short = tp["label"].split(" (")[0] + (", empty database" if tp["label"].endswith("empty database") else "")
+        rows.append([short] + [f"{per.get(p, 0):.2f}" for p in parties]
                     + [f"{sum(per.values()):.2f}", f"{busy * 100:.0f}%"])
     say(table(["call"] + parties + ["total", "CPU busy (200% = both cores)"], rows))
     for tp in tps:
@@ -975,6 +999,10 @@ def main(argv=None) -> int:
                 for b in results["backends"]])
         say(table(["call"] + [b["backend"] for b in results["backends"]], rows))
         say()
+    results["other_work_seen"] = list(SEEN_DURING_RUN.values())
+    if SEEN_DURING_RUN:
+        say("WARNING: other benchmarks or test runs were alive during this run (seen at phase boundaries); "
+            "the figures are distorted:\n" + "\n".join(f"- {v}" for v in SEEN_DURING_RUN.values()) + "\n")
     finish(results, args)
     return 0
 
