@@ -5,7 +5,6 @@ import logging
 
 from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.timer import timer
-from sqlalchemy import select
 
 from services.common.auth import ADMIN_ROLES, Auth
 from services.common.base import ServiceBase
@@ -21,7 +20,7 @@ from . import registry_copy as copy
 from . import schemas as s
 from . import usecases as uc
 from .metrics import ParticipationGauges
-from .models import Activity, Venue, metadata
+from .models import metadata
 
 FEDERATION = ("federation_admin",)
 TOUR_ORGANISERS = ("federation_admin", "district_admin")
@@ -101,12 +100,7 @@ class Service(ServiceBase):
     @rpc
     def calendar(self, filters=None):
         filters = s.CalendarFilters().load({} if filters is None else filters)
-        page = uc.search_activities(self.db, None, {**filters, "cursor": None})
-        activities = self.db.scalars(select(Activity).where(Activity.id.in_([a["id"] for a in page["items"]]))
-                                     .order_by(Activity.starts_at, Activity.id)).all()
-        venue_ids = {b.venue_id for a in activities for b in a.bookings}
-        venues = {v.id: v for v in self.db.scalars(select(Venue).where(Venue.id.in_(venue_ids)))}
-        return calendar.to_ical(activities, venues)
+        return calendar.to_ical(*uc.calendar_activities(self.db, filters))
 
     @rpc(roles=ADMIN_ROLES)
     def participation_report(self, org_id, start, end):

@@ -301,6 +301,15 @@ def search_activities(session: Session, caller: Caller | None, filters: dict) ->
     return pager.page(rows, lambda a: [a.starts_at.isoformat(), a.id], ACTIVITY_OUT.dump)
 
 
+def calendar_activities(session: Session, filters: dict) -> tuple[list[Activity], dict[str, Venue]]:
+    """The public activities a calendar shows (as ``search_activities`` finds them, first
+    ``limit`` by start), and the venues they book."""
+    stmt = select(Activity).where(*_activity_filters(session, None, filters))
+    activities = session.scalars(stmt.order_by(Activity.starts_at, Activity.id).limit(filters["limit"])).all()
+    venue_ids = {b.venue_id for a in activities for b in a.bookings}
+    return activities, {v.id: v for v in session.scalars(select(Venue).where(Venue.id.in_(venue_ids)))}
+
+
 # --- registrations ---------------------------------------------------------------------------
 
 def _require_for_worker(session: Session, caller: Caller, worker_id: str, worker_org_id: str | None, *,
