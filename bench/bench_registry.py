@@ -146,7 +146,7 @@ def load_data(url: str, n_venues: int, seed: int) -> dict:
 
     from services.common.db import make_engine
     from services.common.migrate import upgrade
-    from services.registry import domain
+    from services.common.vocabulary import ART_FIELDS
     from services.registry.models import metadata
 
     upgrade("registry", url)
@@ -210,7 +210,7 @@ def load_data(url: str, n_venues: int, seed: int) -> dict:
             key = (dname, suffix)
             counters[key] = counters.get(key, 0) + 1
             vid = _uuid(rng)
-            fields_ = rng.sample(domain.ART_FIELDS, rng.choice((0, 1, 1, 2, 2, 3)))
+            fields_ = rng.sample(ART_FIELDS, rng.choice((0, 1, 1, 2, 2, 3)))
             venues.append({
                 "id": vid, "name": f"{dname}{suffix}{counters[key]}", "type": vtype, "org_id": owner["id"],
                 "org_path": owner["path"], "district": dname,
@@ -293,6 +293,7 @@ class CallFailed(Exception):
 
 def query_kinds(data: dict, rng: random.Random):
     """(label, fn(proxy) -> (page size, number of RPC calls)) for every measured query kind."""
+    from services.common.vocabulary import ART_FIELDS
     from services.registry import domain
 
     district_names = [d[0] for d in DISTRICTS]
@@ -356,7 +357,7 @@ def query_kinds(data: dict, rng: random.Random):
         ("org subtree: a district federation",
          one(search(lambda: {"org_id": data["districts"][rng.choice(district_names)]["id"]}))),
         ("org subtree: a grassroots union", one(search(lambda: {"org_id": rng.choice(all_grassroots)["id"]}))),
-        ("art_field", one(search(lambda: {"art_field": rng.choice(domain.ART_FIELDS)}))),
+        ("art_field", one(search(lambda: {"art_field": rng.choice(ART_FIELDS)}))),
         ("designation featured_base (~15%)", one(search(lambda: {"designation": "featured_base"}))),
         ("designation demonstration_base (~1%)", one(search(lambda: {"designation": "demonstration_base"}))),
         ("text, common (\"职工书屋\", ~50%)", one(search(lambda: {"text": "职工书屋"}))),
@@ -367,7 +368,7 @@ def query_kinds(data: dict, rng: random.Random):
         ("near 10 km, city centre", one(search(near(10, centre=True)))),
         ("combination: district+type+art_field+status",
          one(search(lambda: {"district": rng.choice(district_names), "type": "book_room",
-                             "art_field": rng.choice(domain.ART_FIELDS), "status": "open"}))),
+                             "art_field": rng.choice(ART_FIELDS), "status": "open"}))),
         ("combination: near 5 km+type+featured_base",
          one(search(near(5, lambda: {"type": "book_room", "designation": "featured_base"})))),
         ("cursor walk: district, 3 pages", walk(lambda: {"district": rng.choice(district_names)})),

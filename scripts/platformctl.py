@@ -7,6 +7,13 @@ tail). Before a service starts, its demo seed runs once (``services.<service>.se
 service has one that needs the services before it running). ``run`` does the same in the
 foreground with the logs on the terminal, and stops everything on Ctrl-C. ``down`` sends SIGTERM,
 waits for a clean stop (SIGKILL after 30 s) and removes the pid files.
+
+A pid file counts as a running service only when its pid is alive, is not a zombie (a process
+killed with ``kill -9`` stays one until its parent reaps it, and still answers ``kill(pid, 0)``),
+and runs ``services.common.run <service>`` (not some process that got the pid later). Otherwise the
+pid file is stale: it is removed (a zombie that is our own child is reaped) and ``up`` starts the
+service again; a service that dies while ``up`` waits for its answer is started again too. ``down``
+counts a service stopped when it has exited, then waits up to 5 s for its pid to be reaped.
 """
 from __future__ import annotations
 
@@ -22,23 +29,116 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from services.common import config as cfg
 
+RUNNER = "services.common.run"  # python -m services.common.run <service>
 PLATFORM = ("registry", "events")  # the services built so far, in start order
 SEED_WHILE_RUNNING = {"events"}  # seeds that read from the services started before them
 RUN, LOG = cfg.var_dir() / "run", cfg.var_dir() / "log"
+DEAD = ("Z", "X", "x")  # /proc states of a process that has exited and is not reaped yet
 
 
 def _pid(service: str) -> int | None:
+    """The pid of the running ``service``, or None (and its stale pid file removed)."""
     path = RUN / f"{service}.pid"
     try:
         pid = int(path.read_text())
-        os.kill(pid, 0)
-        return pid
-    except (FileNotFoundError, ValueError, ProcessLookupError):
+    except (FileNotFoundError, ValueError):
         path.unlink(missing_ok=True)
         return None
+    if _alive(pid) and _runs(pid, service):
+        return pid
+    path.unlink(missing_ok=True)
+    return None
+
+
+def _proc_state(pid: int) -> str | None:
+    """The state letter in ``/proc/<pid>/stat`` (R, S, D, Z, X...), or None without one."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # "pid (comm) state ...": comm may hold spaces and parentheses; the state follows the last ")".
+    rest = stat[stat.rfind(")") + 1:].split()
+    return rest[0] if rest else None
+
+
+def _alive(pid: int) -> bool:
+    """True for a process that exists and is not dead-but-unreaped."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # someone else's process: it exists (and _runs decides whether it is ours)
+    if _proc_state(pid) in DEAD:
+        _reap(pid)
+        return False
+    return True
+
+
+def _reap(pid: int) -> None:
+    """Reap ``pid`` if it is our own child (``run`` in the foreground starts the services)."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+
+
+def _wait_gone(pid: int, timeout: float = 5.0) -> bool:
+    """Wait (a little) for a stopped service's pid to disappear: until its parent reaps it, an
+    exited process stays a zombie (we reap our own children; ``up`` detaches them, so init reaps
+    those). True when it is gone, or the pid now belongs to another live program."""
+    if not Path("/proc/self/stat").exists():
+        return True  # no procfs: _pid's kill(pid, 0) already said it is gone
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return True  # someone else's process now
+        state = _proc_state(pid)
+        if state in DEAD:
+            _reap(pid)
+        elif state is None or _cmdline(pid):
+            return True  # gone between the two looks, or a live program that got the pid since
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+
+
+def _cmdline(pid: int) -> list[str]:
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return []
+    return [a.decode(errors="replace") for a in argv if a]
+
+
+def _runs(pid: int, service: str) -> bool:
+    """True when ``pid`` runs ``services.common.run`` with ``service`` among its arguments."""
+    if not Path("/proc/self/cmdline").exists():
+        return True  # no procfs on this system: trust the pid file
+    args = _settled_cmdline(pid)
+    if RUNNER not in args:
+        return False  # gone, exiting (no command line any more), or another program that got the pid
+    return service in args[args.index(RUNNER) + 1:]
+
+
+def _settled_cmdline(pid: int, timeout: float = 1.0) -> list[str]:
+    """The pid's command line. The kernel shows an empty one while a process exits, and also for
+    a moment while it execs (``Popen`` returns before the new image has its arguments): an empty
+    one of a live process is read again until it settles (``timeout``)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        args = _cmdline(pid)
+        if args or _proc_state(pid) in (None, *DEAD) or time.monotonic() > deadline:
+            return args
+        time.sleep(0.01)
 
 
 def _health(service: str, timeout: float) -> dict:
@@ -56,17 +156,19 @@ def _start(service: str, foreground: bool) -> int | None:
             print(f"{service}: demo seed failed", file=sys.stderr)
             return None
     out = None if foreground else open(LOG / f"{service}.log", "ab")
-    proc = subprocess.Popen([sys.executable, "-m", "services.common.run", service], stdout=out,
+    proc = subprocess.Popen([sys.executable, "-m", RUNNER, service], stdout=out,
                             stderr=subprocess.STDOUT if out else None, start_new_session=not foreground)
     (RUN / f"{service}.pid").write_text(str(proc.pid))
     print(f"{service}: started (pid {proc.pid}" + ("" if foreground else f", log var/log/{service}.log") + ")")
     return proc.pid
 
 
-def _wait_healthy(service: str) -> bool:
+def _wait_healthy(service: str, report_exit: bool = True) -> bool:
     deadline = time.monotonic() + 60
     while True:
         if _pid(service) is None:
+            if not report_exit:
+                return False
             print(f"{service}: exited during start-up", file=sys.stderr)
             log = LOG / f"{service}.log"
             if log.exists():
@@ -88,9 +190,16 @@ def up(services, foreground: bool = False) -> int:
     RUN.mkdir(parents=True, exist_ok=True)
     LOG.mkdir(parents=True, exist_ok=True)
     for service in services:
-        if _pid(service):
-            print(f"{service}: already running (pid {_pid(service)})")
-        elif _start(service, foreground) is None:
+        pid = _pid(service)
+        if pid:
+            print(f"{service}: already running (pid {pid})")
+            if _wait_healthy(service, report_exit=False):
+                continue
+            if _pid(service):
+                return 1  # running and not answering: _wait_healthy said so
+            # It was on its way out (killed a moment ago): start it again.
+            print(f"{service}: pid {pid} has exited; starting it again")
+        if _start(service, foreground) is None:
             return 1
         if not _wait_healthy(service):
             return 1
@@ -129,6 +238,8 @@ def down(services) -> int:
             print(f"{service}: killed after 30 s")
         else:
             print(f"{service}: stopped")
+        if not _wait_gone(pid):
+            print(f"{service}: pid {pid} has exited; its parent has not reaped it yet")
         (RUN / f"{service}.pid").unlink(missing_ok=True)
     return 0
 

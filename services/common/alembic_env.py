@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import text
+from sqlalchemy import Numeric, text
 
 from .db import make_engine
 from .tables import UTCDateTime
@@ -14,6 +14,15 @@ def _include_object(obj, name, type_, reflected, compare_to):
     # Dialect-only indexes a migration makes by hand (PostgreSQL trigram indexes) are not in the
     # models: leave them out of the comparison.
     return not (type_ == "index" and name and name.endswith("_trgm"))
+
+
+def _compare_type(context, inspected_column, metadata_column, inspected_type, metadata_type):
+    # SQLite has no decimal type: a Numeric column reads back with the FLOAT/NUMERIC affinity it
+    # was made with, and stores fractions as REAL either way. SQLAlchemy's Numeric converts on read,
+    # so on SQLite a Float column and a Numeric one are the same schema.
+    if context.dialect.name == "sqlite" and isinstance(metadata_type, Numeric) and isinstance(inspected_type, Numeric):
+        return False
+    return None  # alembic's own comparison
 
 
 def _render_item(type_, obj, autogen_context):
@@ -38,7 +47,7 @@ def run(metadata) -> None:
             connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK})
             connection.commit()
         context.configure(connection=connection, target_metadata=metadata, render_item=_render_item,
-                          include_object=_include_object, render_as_batch=connection.dialect.name == "sqlite")
+                          compare_type=_compare_type, include_object=_include_object, render_as_batch=connection.dialect.name == "sqlite")
         with context.begin_transaction():
             context.run_migrations()
         if connection.dialect.name == "postgresql":

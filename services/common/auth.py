@@ -4,6 +4,13 @@ Context data ``authorization: "Bearer <JWT>"``, HS256 with ``CULTURE_JWT_SECRET`
 ``name``, ``roles``, ``org_id``, ``exp``. An admin acts on its organisation's subtree: whether a
 target organisation lies in that subtree is answered by the service that knows the tree, through
 ``Caller.require_org(ancestors)``.
+
+A call's token is decoded at most once: ``Identity`` holds one call's ``authorization`` and decodes
+it on first use, keeping the ``Caller`` (or the ``Unauthorized`` it earned). The kit's ``@rpc``
+makes one per request, checks its roles with it, and hands it to the worker inside its context
+data (``RequestData``, a plain dict to everything that reads or forwards the context data); the
+``Auth`` dependency's ``.caller`` / ``.optional`` then answer from that same ``Identity``. A worker
+started by another entrypoint (an event handler) gets an ``Identity`` of its own, decoded lazily.
 """
 from __future__ import annotations
 
@@ -86,6 +93,55 @@ def decode_caller(authorization: str | None, secret: str) -> Caller:
                   roles=tuple(roles), org_id=org_id)
 
 
+class Identity:
+    """One call's ``authorization`` value, decoded at most once."""
+
+    __slots__ = ("authorization", "_secret", "_caller", "_error")
+
+    def __init__(self, authorization: str | None, secret: str):
+        self.authorization = authorization
+        self._secret = secret
+        self._caller: Caller | None = None
+        self._error: str | None = None
+
+    @property
+    def caller(self) -> Caller:
+        """The caller; ``Unauthorized`` when there is no token or it is bad (decoded once)."""
+        if self._caller is None and self._error is None:
+            try:
+                self._caller = decode_caller(self.authorization, self._secret)
+            except Unauthorized as exc:
+                self._error = str(exc)
+        if self._error is not None:
+            raise Unauthorized(self._error)
+        return self._caller
+
+    @property
+    def optional(self) -> Caller | None:
+        """The caller, or None without a token; a bad token is still ``Unauthorized``."""
+        return self.caller if self.authorization else None
+
+
+class RequestData(dict):
+    """A worker's context data (the request's headers) that also carries the call's ``Identity``.
+
+    nameko keeps the dict it is given as ``worker_ctx.data`` and forwards copies of it (plain dicts)
+    as headers of the worker's own calls and events, so the identity never leaves the process.
+    """
+
+    def __init__(self, data: dict, identity: Identity):
+        super().__init__(data)
+        self.identity = identity
+
+
+def identity_of(worker_ctx, secret: str) -> Identity:
+    """The worker's ``Identity``: the one its entrypoint made, else a new one from its headers."""
+    identity = getattr(worker_ctx.data, "identity", None)
+    if identity is None:
+        identity = Identity(worker_ctx.data.get("authorization"), secret)
+    return identity
+
+
 class Auth(DependencyProvider):
     """Gives a worker its ``CallContext``: ``.caller`` (or ``Unauthorized``), ``.optional``."""
 
@@ -93,18 +149,17 @@ class Auth(DependencyProvider):
         self.secret = self.container.config["JWT_SECRET"]
 
     def get_dependency(self, worker_ctx):
-        return CallContext(worker_ctx.data.get("authorization"), self.secret)
+        return CallContext(identity_of(worker_ctx, self.secret))
 
 
 class CallContext:
-    def __init__(self, authorization, secret):
-        self._authorization = authorization
-        self._secret = secret
+    def __init__(self, identity: Identity):
+        self._identity = identity
 
     @property
     def caller(self) -> Caller:
-        return decode_caller(self._authorization, self._secret)
+        return self._identity.caller
 
     @property
     def optional(self) -> Caller | None:
-        return self.caller if self._authorization else None
+        return self._identity.optional

@@ -4,7 +4,7 @@ A service class inherits ``ServiceBase`` and declares its dependencies::
 
     class RegistryService(ServiceBase):
         name = "registry"
-        db = Database(models.metadata)
+        session = Database(models.metadata)   # self.session: the worker's SQLAlchemy session
         metrics = MetricsServer()
         relay = OutboxRelay(OUTBOX)
         outbox = OUTBOX          # the plain Outbox, for writing and for events_since
@@ -53,7 +53,7 @@ class ServiceBase:
         return {
             "service": self.name,
             "version": VERSION,
-            "database": "ok" if database_ok(self.db) else "error",
+            "database": "ok" if database_ok(self.session) else "error",
             "broker": "ok" if broker_ok(self.config["AMQP_URI"]) else "error",
         }
 
@@ -61,4 +61,4 @@ class ServiceBase:
     def events_since(self, seq=0, limit=100):
         """The service's own event log after ``seq``, in order (public, like the data it carries)."""
         args = EventsSinceInput().load({"seq": seq, "limit": limit})
-        return self.outbox.since(self.db, args["seq"], args["limit"])
+        return self.outbox.since(self.session, args["seq"], args["limit"])

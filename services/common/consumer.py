@@ -12,6 +12,11 @@ Over nameko's ``EventHandler`` it guarantees, for a handler ``def on_x(self, env
   to the handler's queue; after ``CONSUMER_MAX_TRIES`` tries, or at once for a message that is not
   a valid envelope, it goes to ``<queue>.dlq`` with the error in its headers, is logged and counted
   (``culture_dead_lettered_total``), and the service keeps consuming.
+- **nothing dropped unread**: a message the consumer cannot decode (not JSON, not UTF-8, nested
+  too deep, a content type it does not accept) goes to ``<queue>.dlq`` at once, with
+  ``x-culture-error`` saying why, counted like any dead letter (the kit's ``QueueConsumer`` hands
+  it here instead of kombu's log-and-ack). Accepted: ``application/json`` and
+  ``application/cloudevents+json`` (decoded as JSON; the envelope schema then decides).
 """
 from __future__ import annotations
 
@@ -28,12 +33,15 @@ from sqlalchemy.exc import IntegrityError
 from .db import Database
 from .envelope import ENVELOPE, utcnow
 from .metrics import DEAD_LETTERED, EVENTS_HANDLED
+from .queue_consumer import QueueConsumer, decode_failure
 
 log = logging.getLogger(__name__)
 TRIES_HEADER = "x-culture-tries"
 
 
 class IdempotentEventHandler(EventHandler):
+    queue_consumer = QueueConsumer()  # hands undecodable messages to on_decode_error
+
     def __init__(self, source_service, event_type, **kwargs):
         # Each replica shares one queue per handler (SERVICE_POOL); messages stay in the queue
         # while no consumer runs.
@@ -80,6 +88,10 @@ class IdempotentEventHandler(EventHandler):
                                         handle_result=handler)
         except ContainerBeingKilled:
             self.queue_consumer.requeue_message(message)
+
+    def on_decode_error(self, message, exc):
+        """An undecodable message: straight to the DLQ (no retry can make it readable)."""
+        self._dead_letter(message, f"the body could not be decoded: {decode_failure(message, exc)}")
 
     def _already_applied(self, event_id: str) -> bool:
         with self.db.session() as session:
@@ -130,7 +142,10 @@ class IdempotentEventHandler(EventHandler):
             with self._connection() as conn:
                 conn.Producer().publish(
                     message.body, exchange="", routing_key=queue.name,
-                    content_type=message.content_type, content_encoding=message.content_encoding,
+                    # As received: kombu reads a message without a content type as
+                    # application/data in UTF-8 (and would serialize the bytes given None).
+                    content_type=message.content_type or "application/data",
+                    content_encoding=message.content_encoding or "utf-8",
                     headers={**(message.headers or {}), **headers}, delivery_mode=2,
                     expiration=expiration, retry=True, retry_policy={"max_retries": 3})
         except Exception:  # noqa: BLE001 - keep the message rather than lose it

@@ -20,9 +20,11 @@ import os
 import sys
 
 from kombu import Connection
+from kombu.serialization import loads
 
 from . import config as cfg
 from .consumer import TRIES_HEADER, IdempotentEventHandler
+from .queue_consumer import CLOUDEVENTS_JSON
 
 
 def handler_queues(service: str) -> list[str]:
@@ -40,6 +42,22 @@ def _depth(conn, queue: str):
         return conn.channel().queue_declare(queue, passive=True).message_count
     except Exception:  # noqa: BLE001 - not declared yet: the service never ran
         return None
+
+
+ACCEPTED = ["application/json", CLOUDEVENTS_JSON]
+SHOWN_BYTES = 2000
+
+
+def _readable(body: bytes, props: dict):
+    """The body decoded when it can be; else why not, its size and its first bytes as text."""
+    try:
+        if (props.get("application_headers") or {}).get("compression"):
+            raise ValueError("compressed")
+        return loads(body, props.get("content_type"), props.get("content_encoding") or "utf-8", accept=ACCEPTED)
+    except Exception as exc:  # noqa: BLE001 - an undecodable dead letter is shown, not fatal
+        raw = body if isinstance(body, bytes) else str(body).encode()
+        return {"undecodable": f"{type(exc).__name__}: {str(exc)[:200]}", "bytes": len(raw),
+                "start": raw[:SHOWN_BYTES].decode("utf-8", errors="replace")}
 
 
 def main(argv=None) -> int:
@@ -64,32 +82,35 @@ def main(argv=None) -> int:
                     print(f"{queue}.dlq\t{_depth(conn, queue + '.dlq')}")
             return 0
         base = args.queue[:-4] if args.queue.endswith(".dlq") else args.queue
-        dlq = conn.SimpleQueue(base + ".dlq")
+        channel, dlq = conn.default_channel, base + ".dlq"
         if args.command == "purge":
-            print(f"purged {dlq.clear()} messages from {base}.dlq")
+            print(f"purged {channel.queue_purge(dlq) or 0} messages from {dlq}")
             return 0
         moved = 0
         while args.limit is None or moved < args.limit:
-            try:
-                message = dlq.get(block=False)
-            except dlq.Empty:
+            # Read raw (basic_get on the AMQP channel, nothing decoded or decompressed): a dead
+            # letter may be a body nobody can decode, and that is the one an operator must see.
+            message = channel.basic_get(queue=dlq, no_ack=False)
+            if message is None:
                 break
+            props = message.properties
+            headers = props.get("application_headers") or {}
             if args.command == "show":
                 # Left unacknowledged: the broker puts it back when this connection closes.
-                print(json.dumps({"headers": message.headers, "body": message.payload}, ensure_ascii=False,
-                                 indent=2, default=str))
+                print(json.dumps({"headers": headers, "content_type": props.get("content_type"),
+                                  "body": _readable(message.body, props)}, ensure_ascii=False, indent=2,
+                                 default=str))
                 moved += 1
                 continue
-            headers = {k: v for k, v in (message.headers or {}).items()
-                       if k not in (TRIES_HEADER, "x-culture-error", "x-culture-dead-lettered-at")}
-            conn.Producer().publish(message.body, exchange="", routing_key=base, headers=headers,
-                                    content_type=message.content_type,
-                                    content_encoding=message.content_encoding, delivery_mode=2)
-            message.ack()
+            kept = {k: v for k, v in headers.items()
+                    if k not in (TRIES_HEADER, "x-culture-error", "x-culture-dead-lettered-at")}
+            conn.Producer().publish(message.body, exchange="", routing_key=base, headers=kept,
+                                    content_type=props.get("content_type"),
+                                    content_encoding=props.get("content_encoding"), delivery_mode=2)
+            channel.basic_ack(message.delivery_tag)
             moved += 1
         if args.command == "replay":
-            print(f"replayed {moved} messages from {base}.dlq to {base}")
-        dlq.close()
+            print(f"replayed {moved} messages from {dlq} to {base}")
     return 0
 
 

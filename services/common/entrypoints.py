@@ -3,17 +3,23 @@
 Over nameko's ``Rpc`` it adds, in this order, for every call:
 
 1. a declarative check before any worker runs: ``roles`` needs a valid token naming one of them
-   (``Unauthorized`` / ``Forbidden``); wrong arguments become ``ValidationFailed``;
-2. after the method: for ``write=True`` an ``audit_log`` row (who, what, when, target, the reply)
-   in the worker's transaction, then the commit, *before* the reply is sent, so "done" means
-   committed; a write request seen again with the same correlation id (RabbitMQ redelivers a
-   request whose ack was lost when a replica died after replying) gets the recorded reply and is
-   not applied twice;
+   (``Unauthorized`` / ``Forbidden``); wrong arguments become ``ValidationFailed``. The token is
+   decoded once per call: the worker's ``Auth`` (``self.auth.caller`` / ``.optional``) answers
+   from the same ``Identity`` (``auth.RequestData``);
+2. after the method: for ``write=True`` an ``audit_log`` row (who, what, when, target, the reply;
+   ``audit.record``) in the worker's transaction, then the commit, *before* the reply is sent, so
+   "done" means committed; a write request seen again with the same correlation id (RabbitMQ
+   redelivers a request whose ack was lost when a replica died after replying) gets the recorded
+   reply (``audit.recorded_reply``) and is not applied twice;
 3. errors mapped once: marshmallow ``ValidationError`` -> ``ValidationFailed``, a database
    integrity error, deadlock or serialization failure -> ``Conflict``, the contract's errors as
    they are, anything else ->
    ``InternalError`` with a reference to the logged traceback;
-4. metrics: requests, errors by type, latency.
+4. metrics: requests, errors by type, latency;
+5. every request is answered: a body the service cannot decode (not JSON, not UTF-8, nested
+   deeper than the decoder goes, a content type it does not accept) gets ``ValidationFailed``
+   (``_schema``: the body could not be read) on its ``reply_to`` / ``correlation_id``, counted
+   like any error, instead of kombu's silent ack (the kit's ``queue_consumer.RpcConsumer``).
 """
 from __future__ import annotations
 
@@ -26,14 +32,14 @@ from functools import partial
 from marshmallow import ValidationError
 from nameko.exceptions import ContainerBeingKilled, IncorrectSignature
 from nameko.rpc import Rpc as NamekoRpc
-from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from .auth import decode_caller
+from . import audit
+from .auth import Identity, RequestData
 from .db import Database
-from .envelope import utcnow
 from .errors import CONTRACT_ERRORS, Conflict, CultureError, InternalError, ValidationFailed
 from .metrics import RPC_ERRORS, RPC_LATENCY, RPC_REQUESTS
+from .queue_consumer import RpcConsumer, decode_failure
 
 log = logging.getLogger(__name__)
 TRANSIENT_PGCODES = ("40P01", "40001")  # deadlock detected, serialization failure: rolled back whole
@@ -62,6 +68,8 @@ def to_contract_error(exc: BaseException, where: str) -> BaseException:
 
 
 class Rpc(NamekoRpc):
+    rpc_consumer = RpcConsumer()  # answers undecodable requests; replies in the service's serializer
+
     def __init__(self, roles=None, write: bool = False, **kwargs):
         self.roles = tuple(roles) if roles else None
         self.write = write
@@ -90,10 +98,11 @@ class Rpc(NamekoRpc):
             except (KeyError, TypeError):
                 raise ValidationFailed({"_schema": ["message missing args or kwargs"]}) from None
             self.check_signature(args, kwargs)
-            context_data = self.unpack_message_headers(message)
+            headers = self.unpack_message_headers(message)
+            context_data = RequestData(headers, Identity(headers.get("authorization"), self.secret))
             caller = None
             if self.roles:
-                caller = decode_caller(context_data.get("authorization"), self.secret)
+                caller = context_data.identity.caller
                 caller.require_role(self.roles)
             recorded = self._recorded_reply(message) if self.write and self.db is not None else None
         except Exception as exc:  # noqa: BLE001 - every refusal goes back to the caller
@@ -112,6 +121,15 @@ class Rpc(NamekoRpc):
                                         handle_result=handle_result)
         except ContainerBeingKilled:
             self.rpc_consumer.requeue_message(message)
+
+    def on_decode_error(self, message, exc):
+        """A request whose body cannot be read is answered ``ValidationFailed``, never dropped."""
+        RPC_REQUESTS.labels(self.service, self.method_name).inc()
+        reason = decode_failure(message, exc)
+        log.warning("%s.%s: a request body could not be read: %s", self.service, self.method_name, reason)
+        error = ValidationFailed({"_schema": [f"the request body could not be read ({reason})"]})
+        self._count_error(error)
+        self.rpc_consumer.handle_result(message, None, (type(error), error, None))
 
     def _finish(self, message, started, caller, worker_ctx, result, exc_info):
         if exc_info is None and self.write and self.db is not None:
@@ -139,24 +157,14 @@ class Rpc(NamekoRpc):
         call_id = self._call_id(message)
         if not call_id:
             return None
-        audit = self.db.metadata.tables["audit_log"]
         with self.db.session() as session:
-            row = session.execute(select(audit.c.result).where(audit.c.call_id == call_id)).first()
-        return (call_id, row.result) if row is not None else None
+            return audit.recorded_reply(session, self.db.metadata.tables["audit_log"], call_id)
 
     def _audit(self, message, worker_ctx, caller, result):
         try:
-            session = self.db.sessions[worker_ctx]
-            target = result.get("id") if isinstance(result, dict) else None
-            if target is None and worker_ctx.args:
-                target = str(worker_ctx.args[0])[:64]
-            session.execute(insert(self.db.metadata.tables["audit_log"]).values(
-                at=utcnow(), actor=caller.sub if caller else "anonymous",
-                actor_name=caller.name if caller else None,
-                actor_org_id=caller.org_id if caller else None,
-                action=self.method_name, target=target,
-                details={"args": list(worker_ctx.args), "kwargs": dict(worker_ctx.kwargs)},
-                call_id=self._call_id(message), result=result))
+            audit.record(self.db.sessions[worker_ctx], self.db.metadata.tables["audit_log"],
+                         action=self.method_name, caller=caller, args=worker_ctx.args,
+                         kwargs=worker_ctx.kwargs, result=result, call_id=self._call_id(message))
             return None
         except Exception:  # noqa: BLE001 - no audit row, no write
             return sys.exc_info()

@@ -5,13 +5,17 @@
  "time": "<ISO 8601>", "subject": "<entity id>", "seq": <per-service sequence>,
  "schema_version": 1, "data": {...}}
 ```
+
+``time`` is written as every time on the wire is (``clock.to_wire``: ``+08:00``); any offset is
+accepted when an envelope is loaded.
 """
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
 
 from marshmallow import RAISE, Schema, fields, validate
+
+from .clock import to_wire, utcnow  # noqa: F401 - utcnow: kit modules still import it from here
 
 
 class EnvelopeSchema(Schema):
@@ -32,10 +36,6 @@ class EnvelopeSchema(Schema):
 ENVELOPE = EnvelopeSchema()
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def new_envelope(service: str, event_type: str, subject: str, data: dict, *, schema_version: int = 1) -> dict:
     """A new envelope without its ``seq``: the outbox numbers it when the row is written."""
     return {
@@ -43,7 +43,7 @@ def new_envelope(service: str, event_type: str, subject: str, data: dict, *, sch
         "id": str(uuid.uuid4()),
         "source": f"culture/{service}",
         "type": event_type,
-        "time": utcnow().isoformat(),
+        "time": to_wire(utcnow()),
         "subject": str(subject),
         "seq": None,
         "schema_version": schema_version,

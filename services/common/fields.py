@@ -1,16 +1,27 @@
-"""marshmallow fields every service's input schemas use.
+"""marshmallow fields and schema bases every service's schemas use.
 
+- ``Strict``: the base of every input schema: an unknown field is refused, so a typo is never
+  silently ignored. ``Lenient``: the base of the schemas of events a service consumes: other keys
+  are ignored, so a publisher may add some.
 - ``Text``: a string a database can store — no NUL character (PostgreSQL refuses it, SQLite keeps
-  it), no lone surrogate (not UTF-8).
+  it), no lone surrogate (not UTF-8). ``Id``: 1 to 64 such characters. ``Name``: a name or title,
+  1 to 200 characters, not blank (``NOT_BLANK``).
 - ``Number``: a JSON number, never a numeric string (integers are loaded ``strict`` likewise).
 - ``Bool``: a JSON boolean, never 1 or "true".
+- ``When``: a time on the wire (``clock``): loaded from ISO 8601 with any offset, from 1900 to
+  2999; dumped with ``+08:00``.
+- ``Money``: an amount of yuan, never a float: a decimal string with two places on the wire.
 - ``load_id(name, value)``: an id given as a plain RPC argument.
 """
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
+from decimal import Decimal
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+
+from .clock import to_wire
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
@@ -26,6 +37,17 @@ class Text(fields.String):
         if unstorable(text):
             raise ValidationError("must not contain NUL characters or lone surrogates")
         return text
+
+
+NOT_BLANK = validate.Regexp(r"\S", error="must not be blank")
+
+
+def Id(**kwargs) -> Text:  # noqa: N802 - a field, named like one
+    return Text(validate=validate.Length(min=1, max=64), **kwargs)
+
+
+def Name(**kwargs) -> Text:  # noqa: N802
+    return Text(validate=[validate.Length(min=1, max=200), NOT_BLANK], **kwargs)
 
 
 class Number(fields.Float):
@@ -44,6 +66,41 @@ class Bool(fields.Boolean):
         return value
 
 
+EARLIEST, LATEST = datetime(1900, 1, 1, tzinfo=timezone.utc), datetime(3000, 1, 1, tzinfo=timezone.utc)
+
+
+class When(fields.AwareDateTime):
+    """A time: loaded from ISO 8601 with an offset, from 1900 to 2999 (UTC) — further out,
+    converting it, or adding a lecture's length, would overflow Python's datetime; dumped as the
+    wire writes every time (``clock.to_wire``: ``+08:00``), whatever it was stored or given in."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="iso", **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else to_wire(value)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        when = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            in_range = EARLIEST <= when.astimezone(timezone.utc) < LATEST
+        except OverflowError:
+            in_range = False
+        if not in_range:
+            raise ValidationError("must be from 1900 to 2999")
+        return when
+
+
+class Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class Lenient(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
 _ID_SCHEMAS: dict[str, Schema] = {}
 
 
@@ -51,6 +108,31 @@ def load_id(name: str, value) -> str:
     """An id passed as its own RPC argument (``get_venue(venue_id)``): a non-empty storable string
     of at most 64 characters, refused as ``ValidationFailed`` under the argument's own name."""
     if name not in _ID_SCHEMAS:
-        fields_ = {name: Text(required=True, validate=validate.Length(min=1, max=64))}
-        _ID_SCHEMAS[name] = Schema.from_dict(fields_, name=f"{name}Argument")(unknown=RAISE)
+        _ID_SCHEMAS[name] = Strict.from_dict({name: Id(required=True)}, name=f"{name}Argument")()
     return _ID_SCHEMAS[name].load({name: value})[name]
+
+
+class Money(fields.Decimal):
+    """An amount of yuan, never a float: a decimal string with two places on the wire ("800.00"),
+    a ``Decimal`` in Python, ``NUMERIC(12, 2)`` in the database. Loaded from such a string or
+    from a JSON number; more than two decimal places (below one fen) is refused, not rounded."""
+
+    AMOUNT = re.compile(r"[0-9]{1,16}(\.[0-9]{1,2})?")
+    FEN = Decimal("0.01")
+    LIMIT = Decimal(10) ** 15
+
+    def __init__(self, **kwargs):
+        super().__init__(as_string=True, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, (bytes, bool)) or (isinstance(value, str) and not self.AMOUNT.fullmatch(value)):
+            raise self.make_error("invalid")
+        amount = super()._deserialize(value, attr, data, **kwargs)
+        if abs(amount) >= self.LIMIT:  # quantizing it would overflow the decimal context
+            raise ValidationError(f"must be less than {self.LIMIT:,}")
+        if amount != amount.quantize(self.FEN):
+            raise ValidationError("at most two decimal places (fen)")
+        return amount
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else str(Decimal(value).quantize(self.FEN))

@@ -33,6 +33,17 @@ EVENTS_HANDLED = Counter("culture_events_handled_total", "Events applied by idem
                          ["service", "handler", "outcome"])
 DEAD_LETTERED = Counter("culture_dead_lettered_total", "Messages sent to a dead-letter queue",
                         ["service", "queue"])
+FOLLOWER_POSITION = Gauge("culture_follower_position",
+                          "How far a follower's catch-up has read its source's event log (seq)",
+                          ["service", "source"])
+FOLLOWER_APPLIED = Counter("culture_follower_caught_up_total", "Events applied by a follower's catch-up",
+                           ["service", "source"])
+FOLLOWER_FAILURES = Counter("culture_follower_failures_total",
+                            "Follower catch-ups that failed (stage: fetch = the source did not answer, "
+                            "apply = an event or the database failed)", ["service", "source", "stage"])
+FOLLOWER_CAUGHT_UP_AT = Gauge("culture_follower_last_caught_up_timestamp_seconds",
+                              "When this replica's follower last reached the end of its source's log",
+                              ["service", "source"])
 
 
 def _health_app(ping):

@@ -18,26 +18,22 @@ from __future__ import annotations
 
 import logging
 import time
-import zlib
 
 import eventlet
 from eventlet.queue import Empty, LightQueue
 from kombu import Connection, Exchange
 from marshmallow import Schema
 from nameko.extensions import DependencyProvider
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from .db import Database, is_postgres
-from .envelope import new_envelope, utcnow
+from .clock import utcnow
+from .db import Database
+from .envelope import new_envelope
+from .locks import advisory_lock_key, advisory_xact_lock, try_advisory_xact_lock
 from .metrics import OUTBOX_AGE, OUTBOX_BACKLOG, OUTBOX_PUBLISHED, MetricsServer
 
 log = logging.getLogger(__name__)
-
-
-def _lock_key(service: str, purpose: str) -> int:
-    # A stable signed 32-bit key per (service, purpose) for PostgreSQL advisory locks.
-    return zlib.crc32(f"culture:{service}:{purpose}".encode()) - 2**31
 
 
 def event_exchange(service: str) -> Exchange:
@@ -60,8 +56,7 @@ class Outbox:
     def emit(self, session: Session, event_type: str, subject: str, data: dict) -> dict:
         data = self.schemas[event_type].dump(data)
         envelope = new_envelope(self.service, event_type, subject, data)
-        if is_postgres(session):
-            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(self.service, "outbox")})
+        advisory_xact_lock(session, advisory_lock_key(self.service, "outbox"))
         seq = session.execute(
             insert(self.table).values(
                 id=envelope["id"], type=event_type, subject=envelope["subject"],
@@ -175,11 +170,8 @@ class OutboxRelay(DependencyProvider):
         table = self.outbox.table
         exchange = event_exchange(self.outbox.service)
         with self.db.session() as session, session.begin():
-            if is_postgres(session):
-                got = session.execute(text("SELECT pg_try_advisory_xact_lock(:k)"),
-                                      {"k": _lock_key(self.outbox.service, "relay")}).scalar()
-                if not got:
-                    return 0  # another replica is relaying
+            if not try_advisory_xact_lock(session, advisory_lock_key(self.outbox.service, "relay")):
+                return 0  # another replica is relaying
             rows = session.execute(
                 select(table.c.seq, table.c.type, table.c.envelope)
                 .where(table.c.sent_at.is_(None)).order_by(table.c.seq).limit(self.batch_size)

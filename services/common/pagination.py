@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from datetime import datetime, timezone
 
 from marshmallow import Schema, fields, validate
 from sqlalchemy import tuple_
@@ -96,3 +97,15 @@ class Pager:
 
     def page(self, rows: list, key, dump) -> dict:
         return page(rows, self.limit, key, dump, scope=self.scope)
+
+
+def cursor_time(value) -> datetime:
+    """A time kept in a cursor's key (ISO 8601 with an offset); anything else was not our cursor."""
+    try:
+        stamp = datetime.fromisoformat(value)
+        if stamp.tzinfo is None:
+            raise ValueError("naive")
+        stamp.astimezone(timezone.utc)
+    except (TypeError, ValueError, OverflowError):
+        raise ValidationFailed({"cursor": ["not a cursor for this query"]}) from None
+    return stamp

@@ -6,6 +6,8 @@
 - ``inbox``: ids of events a handler has applied, written in the handler's own transaction.
 - ``audit_log``: every accepted write: who, what, when, on which target, and the reply it got
   (keyed by the request's correlation id, so a redelivered write request is answered, not redone).
+- ``follower_position``: how far a follower's catch-up has read another service's event log, one
+  row per source (``services.common.follower``); only the catch-up moves it.
 """
 from __future__ import annotations
 
@@ -88,4 +90,11 @@ def add_kit_tables(metadata: MetaData) -> None:
         Column("result", JSON, nullable=True),
         Index("ix_audit_target", "target"),
         Index("ix_audit_at", "at"),
+    )
+    Table(
+        "follower_position",
+        metadata,
+        Column("source", String(64), primary_key=True),
+        Column("seq", BigInteger, nullable=False),
+        Column("updated_at", UTCDateTime(), nullable=False),
     )

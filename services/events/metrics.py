@@ -17,7 +17,7 @@ RATE = Gauge("culture_events_attendance_rate", "Checked-in over confirmed regist
 
 
 def this_year(session) -> dict:
-    from .usecases import participation
+    from .usecases.reports import participation
 
     start = datetime.now(LOCAL).replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
     return participation(session, None, start, start.replace(year=start.year + 1))

@@ -8,10 +8,12 @@ trigger (both created by the migration), so two replicas can never double-book.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, MetaData, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, MetaData, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from services.common import orgpath
 from services.common.tables import NAMING_CONVENTION, UTCDateTime, add_kit_tables, prefix_index
 
 
@@ -32,7 +34,7 @@ class Org(Base):
 
     @property
     def ancestors(self) -> list[str]:
-        return [p for p in self.path.split("/") if p]
+        return orgpath.ancestors(self.path)
 
 
 class Venue(Base):
@@ -165,7 +167,7 @@ class Lecture(Base):
     lecturer_name: Mapped[str] = mapped_column(String(200))
     duration_minutes: Mapped[int] = mapped_column(Integer)
     field: Mapped[str | None] = mapped_column(String(20))
-    federation_cost: Mapped[float] = mapped_column(Float)  # yuan per lecture, paid by the federation
+    federation_cost: Mapped[Decimal] = mapped_column(Numeric(12, 2))  # yuan per lecture, paid by the federation
     description: Mapped[str | None] = mapped_column(String(2000))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -185,14 +187,6 @@ class LectureOrder(Base):
     rating: Mapped[int | None] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(String(2000))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class SyncState(Base):
-    """How far this service's copy of another service's log goes (``registry`` -> its seq)."""
-    __tablename__ = "sync_state"
-    source: Mapped[str] = mapped_column(String(32), primary_key=True)
-    seq: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -1,66 +1,22 @@
 """marshmallow schemas: every events RPC's input and output, and every event it publishes."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.common.fields import Bool, Text
+from services.common.clock import to_wire
+from services.common.fields import NOT_BLANK, Bool, Id, Lenient, Money, Name, Strict, Text, When
 from services.common.pagination import PageQuery
+from services.common.vocabulary import ART_FIELDS
 
 from . import domain
-
-NOT_BLANK = validate.Regexp(r"\S", error="must not be blank")
-Title = lambda **kw: Text(validate=[validate.Length(min=1, max=200), NOT_BLANK], **kw)  # noqa: E731
-Id = lambda **kw: Text(validate=validate.Length(min=1, max=64), **kw)  # noqa: E731
-EARLIEST, LATEST = datetime(1900, 1, 1, tzinfo=timezone.utc), datetime(3000, 1, 1, tzinfo=timezone.utc)
-
-
-class When(fields.AwareDateTime):
-    """An ISO 8601 time with an offset, from 1900 to 2999 (UTC): further out, converting it to UTC
-    or to Asia/Shanghai, or adding a lecture's length, would overflow Python's datetime."""
-
-    def __init__(self, **kwargs):
-        super().__init__(format="iso", **kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        when = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            in_range = EARLIEST <= when.astimezone(timezone.utc) < LATEST
-        except OverflowError:
-            in_range = False
-        if not in_range:
-            raise ValidationError("must be from 1900 to 2999")
-        return when
-ART_FIELDS = ("literature", "music", "dance", "fine_art", "photography", "animation", "calligraphy", "quyi",
-              "folk_art")
-
-
-class Money(fields.Decimal):
-    """A JSON number, kept as a Decimal: never a numeric string ("800") nor a boolean."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, (str, bytes, bool)):
-            raise self.make_error("invalid")
-        return super()._deserialize(value, attr, data, **kwargs)
-
-
-class Strict(Schema):
-    class Meta:
-        unknown = RAISE
-
-
-class Local(fields.AwareDateTime):
-    """Shown in Asia/Shanghai (+08:00), whatever it was stored in."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else value.astimezone(domain.LOCAL).isoformat()
 
 
 # --- inputs ----------------------------------------------------------------------------------
 
 class BrandInput(Strict):
-    name = Title(required=True)
+    name = Name(required=True)
     description = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
@@ -85,7 +41,7 @@ class AudienceInput(Strict):
 
 
 class ActivityInput(Strict):
-    title = Title(required=True)
+    title = Name(required=True)
     brand_id = Id(load_default=None, allow_none=True)
     kind = Text(required=True, validate=validate.OneOf(domain.KINDS))
     org_id = Id(required=True)
@@ -122,22 +78,21 @@ class CancelInput(Strict):
 
 class WorkerInput(Strict):
     id = Id(required=True)
-    name = Title(required=True)
+    name = Name(required=True)
     org_id = Id(required=True)
 
 
 class LecturerInput(Strict):
     id = Id(required=True)
-    name = Title(required=True)
+    name = Name(required=True)
 
 
 class LectureInput(Strict):
-    topic = Title(required=True)
+    topic = Name(required=True)
     lecturer = fields.Nested(LecturerInput, required=True)
     duration_minutes = fields.Integer(required=True, strict=True, validate=validate.Range(min=15, max=480))
     field = Text(load_default=None, allow_none=True, validate=validate.OneOf(ART_FIELDS + ("general",)))
-    federation_cost = Money(required=True, places=2, as_string=False,
-                            validate=validate.Range(min=0, max=1_000_000))
+    federation_cost = Money(required=True, validate=validate.Range(min=0, max=1_000_000))
     description = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
@@ -187,7 +142,7 @@ class StopInput(BookingInput):
 
 
 class TourInput(Strict):
-    title = Title(required=True)
+    title = Name(required=True)
     brand_id = Id(load_default=None, allow_none=True)
     stops = fields.List(fields.Nested(StopInput), required=True, validate=validate.Length(min=1, max=50))
 
@@ -219,16 +174,24 @@ class BrandOut(Schema):
     id = fields.String()
     name = fields.String()
     description = fields.String(allow_none=True)
-    created_at = Local()
+    created_at = When()
 
 
 class BookingOut(Schema):
     id = fields.String()
     venue_id = fields.String()
     space_id = fields.String()
-    starts_at = Local()
-    ends_at = Local()
+    starts_at = When()
+    ends_at = When()
     active = fields.Boolean()
+
+
+class FlagOut(Schema):
+    """A flag as the activity keeps it (its time as ISO text, in UTC), its time shown on the wire."""
+    venue_id = fields.String()
+    status = fields.String()
+    reason = fields.String()
+    at = fields.Function(lambda flag: to_wire(datetime.fromisoformat(flag["at"])))
 
 
 class ActivityOut(Schema):
@@ -239,22 +202,22 @@ class ActivityOut(Schema):
     org_id = fields.String()
     bookings = fields.List(fields.Nested(BookingOut))
     capacity = fields.Integer()
-    registration_opens_at = Local(allow_none=True)
-    registration_closes_at = Local(allow_none=True)
+    registration_opens_at = When(allow_none=True)
+    registration_closes_at = When(allow_none=True)
     audience = fields.Function(lambda a: {"open": a.audience_open, "org_id": a.audience_org_id})
     status = fields.String()
-    starts_at = Local()
-    ends_at = Local()
+    starts_at = When()
+    ends_at = When()
     tour = fields.Function(lambda a: {"id": a.tour_id, "position": a.tour_position} if a.tour_id else None)
     lecturer_id = fields.String(allow_none=True)
     address = fields.String(allow_none=True)
     showcase_id = fields.String(allow_none=True)
-    flags = fields.List(fields.Dict())
+    flags = fields.List(fields.Nested(FlagOut))
     cancel_reason = fields.String(allow_none=True)
     attendance = fields.Dict(allow_none=True)
     version = fields.Integer()
-    created_at = Local()
-    updated_at = Local()
+    created_at = When()
+    updated_at = When()
 
 
 class RegistrationOut(Schema):
@@ -263,7 +226,7 @@ class RegistrationOut(Schema):
     worker_org_id = fields.String()
     status = fields.String()
     position = fields.Integer(allow_none=True)
-    checked_in_at = Local(allow_none=True)
+    checked_in_at = When(allow_none=True)
 
 
 class LectureOut(Schema):
@@ -272,10 +235,10 @@ class LectureOut(Schema):
     lecturer = fields.Function(lambda l: {"id": l.lecturer_id, "name": l.lecturer_name})
     duration_minutes = fields.Integer()
     field = fields.String(allow_none=True)
-    federation_cost = fields.Float()
+    federation_cost = Money()
     unit_cost = fields.Constant(0)
     description = fields.String(allow_none=True)
-    created_at = Local()
+    created_at = When()
 
 
 class LectureOrderOut(Schema):
@@ -289,8 +252,8 @@ class LectureOrderOut(Schema):
     activity_id = fields.String(allow_none=True)
     rating = fields.Integer(allow_none=True)
     comment = fields.String(allow_none=True)
-    created_at = Local()
-    updated_at = Local()
+    created_at = When()
+    updated_at = When()
 
 
 class SpaceCopyOut(Schema):
@@ -317,7 +280,7 @@ class TourOut(Schema):
     title = fields.String()
     brand_id = fields.String(allow_none=True)
     stops = fields.List(fields.Nested(ActivityOut))
-    created_at = Local()
+    created_at = When()
 
 
 # --- events published ------------------------------------------------------------------------
@@ -343,7 +306,7 @@ class LectureDelivered(Schema):
     activity_id = fields.String(required=True)
     org_id = fields.String(required=True)
     lecturer_id = fields.String(required=True)
-    federation_cost = fields.Float(required=True)
+    federation_cost = Money(required=True)
     unit_cost = fields.Constant(0)
     attendance = fields.Dict(allow_none=True)
 
@@ -352,8 +315,8 @@ class ShowcaseScheduled(Schema):
     showcase_id = fields.String(required=True)
     campaign_id = fields.String(allow_none=True)
     activity_id = fields.String(required=True)
-    starts_at = Local(required=True)
-    ends_at = Local(required=True)
+    starts_at = When(required=True)
+    ends_at = When(required=True)
 
 
 class ShowcaseRefused(Schema):
@@ -383,12 +346,7 @@ EVENT_SCHEMAS = {
 
 # --- events consumed -------------------------------------------------------------------------
 
-class Loose(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-
-class RegistryOrg(Loose):
+class RegistryOrg(Lenient):
     id = fields.String(required=True)
     name = fields.String(required=True)
     kind = fields.String(required=True)
@@ -396,13 +354,13 @@ class RegistryOrg(Loose):
     ancestors = fields.List(fields.String(), required=True)
 
 
-class RegistrySpace(Loose):
+class RegistrySpace(Lenient):
     id = fields.String(required=True)
     name = fields.String(required=True)
     capacity = fields.Integer(required=True)
 
 
-class RegistryVenue(Loose):
+class RegistryVenue(Lenient):
     id = fields.String(required=True)
     name = fields.String(required=True)
     type = fields.String(required=True)
@@ -416,12 +374,12 @@ class RegistryVenue(Loose):
     version = fields.Integer(required=True)
 
 
-class RegistryStatusChanged(Loose):
+class RegistryStatusChanged(Lenient):
     venue = fields.Nested(RegistryVenue, required=True)
     reason = fields.String(load_default="")
 
 
-class ShowcaseRequested(Loose):
+class ShowcaseRequested(Lenient):
     showcase_id = fields.String(required=True)
     campaign_id = fields.String(load_default=None, allow_none=True)
     org_id = fields.String(required=True)

@@ -25,8 +25,9 @@ from services.common.auth import Caller
 from services.common.db import make_engine
 
 from . import domain
-from . import registry_copy as copy
-from . import usecases as uc
+from . import registry_copy
+from .usecases import activities, lectures, registrations, tours
+from .usecases.brands import create_brand
 from .models import Brand, Org, Venue
 
 log = logging.getLogger("events.seed")
@@ -68,17 +69,31 @@ def _slot(venue: Venue, day: datetime, hours: float):
     return None
 
 
+def _copy_registry(session: Session, fetch, page_size: int = 500) -> None:
+    """The registry's log applied to the copy, so the season can book its venues before the service
+    runs. The follower's position stays where it is: at the service's start it reads the log again,
+    which changes nothing (the copy's applies are idempotent)."""
+    seq = 0
+    while True:
+        page = fetch(seq, page_size)
+        for envelope in page["items"]:
+            registry_copy.apply(session, envelope)
+        seq = page["next_seq"]
+        if len(page["items"]) < page_size:
+            return
+
+
 def seed(session: Session, fetch) -> dict:
     if session.scalar(select(func.count()).select_from(Brand)):
         return {}
-    copy.catch_up(session, fetch)
+    _copy_registry(session, fetch)
     root = session.scalars(select(Org).where(Org.parent_id.is_(None))).first()
     if root is None:
         raise SystemExit("the registry has no organisations yet: seed the registry first")
     admin = Caller("seed", "demo seed", ("federation_admin",), root.id)
-    brands = {name: uc.create_brand(session, {"name": name, "description": text}) for name, text in BRANDS}
+    brands = {name: create_brand(session, {"name": name, "description": text}) for name, text in BRANDS}
     for topic, (lid, lname), minutes, field, cost in LECTURES:
-        uc.add_lecture(session, {"topic": topic, "lecturer": {"id": lid, "name": lname}, "duration_minutes": minutes,
+        lectures.add_lecture(session, {"topic": topic, "lecturer": {"id": lid, "name": lname}, "duration_minutes": minutes,
                                  "field": field, "federation_cost": cost, "description": None})
     rng = random.Random(2026)
     venues = session.scalars(select(Venue).where(Venue.status == "open").order_by(Venue.name)).all()
@@ -94,24 +109,24 @@ def seed(session: Session, fetch) -> dict:
             slot = _slot(venue, day, 2) or _slot(venue, day + timedelta(days=1), 2)
             if slot is None:
                 continue
-            activity = uc.schedule_activity(session, admin, {
+            activity = activities.schedule_activity(session, admin, {
                 "title": f"{brand}·{venue.name}", "brand_id": brands[brand].id, "kind": KINDS_BY_BRAND[brand],
                 "org_id": venue.org_id, "capacity": min(space.capacity, 200),
                 "audience": {"open": True, "org_id": None},
                 "bookings": [{"venue_id": venue.id, "space_id": space.id, "starts_at": slot[0], "ends_at": slot[1]}]})
-            uc.publish_activity(session, admin, activity.id)
+            activities.publish_activity(session, admin, activity.id)
             counts["activities"] += 1
             if offset > 0:
                 continue
             workers = [{"id": f"demo-{venue.district}-{n}", "name": f"职工{n}", "org_id": venue.org_id}
                        for n in range(rng.randint(8, 30))]
             for worker in workers:
-                uc.register(session, admin, activity.id, worker)
+                registrations.register(session, admin, activity.id, worker)
             # A past activity is registered, run and completed as if it had happened then.
             for worker in workers[: int(len(workers) * rng.uniform(0.6, 0.95))]:
-                uc.check_in(session, admin, activity.id, worker["id"])
-            uc.start_activity(session, admin, activity.id)
-            uc.complete_activity(session, admin, activity.id)
+                registrations.check_in(session, admin, activity.id, worker["id"])
+            activities.start_activity(session, admin, activity.id)
+            activities.complete_activity(session, admin, activity.id)
             counts["registrations"] += len(workers)
     centres = [v for v in venues if v.type == "enterprise_centre" and v.spaces][:3]
     if len(centres) == 3:
@@ -123,7 +138,7 @@ def seed(session: Session, fetch) -> dict:
                 slot = _slot(venue, day, 2)
             stops.append({"org_id": venue.org_id, "venue_id": venue.id, "space_id": venue.spaces[0].id,
                           "starts_at": slot[0], "ends_at": slot[1]})
-        uc.create_tour(session, admin, {"title": "文化快车企业行", "brand_id": brands["文化快车企业行"].id,
+        tours.create_tour(session, admin, {"title": "文化快车企业行", "brand_id": brands["文化快车企业行"].id,
                                         "stops": stops})
         counts["tours"] = 1
     counts["brands"], counts["lectures"] = len(BRANDS), len(LECTURES)

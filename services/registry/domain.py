@@ -12,27 +12,27 @@ import math
 import re
 
 from services.common.errors import Conflict, Forbidden, InvalidState, ValidationFailed
+from services.common.lifecycle import Lifecycle
 
 ORG_KINDS = ("city", "district", "pilot_zone", "industrial", "department", "grassroots")
 VENUE_TYPES = ("palace", "district_hall", "enterprise_centre", "community_centre", "book_room", "club",
                "city_centre")
 NETWORK_TYPES = VENUE_TYPES[:5]  # the "five-in-one" network 五位一体
 VENUE_STATUSES = ("planned", "under_construction", "open", "suspended", "closed")
-TRANSITIONS = {
+VENUE = Lifecycle("a venue", {
     "planned": ("under_construction", "open", "closed"),
     "under_construction": ("open", "closed"),
     "open": ("suspended", "closed"),
     "suspended": ("open", "closed"),
     "closed": (),
-}
+}, final="nothing (closed is final)", same_is_error=True)
+TRANSITIONS = VENUE.transitions
 INITIAL_STATUSES = ("planned", "under_construction", "open", "suspended")
 VENUE_DESIGNATIONS = ("featured_base", "demonstration_base")
 RPC_DESIGNATIONS = ("featured_base",)
 GROUP_KINDS = ("association", "interest_group", "art_troupe", "literary_federation", "sports_association",
                "volunteer_team")
 GROUP_DESIGNATIONS = ("excellent_team",)
-ART_FIELDS = ("literature", "music", "dance", "fine_art", "photography", "animation", "calligraphy", "quyi",
-              "folk_art")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 FEATURED_BASE_TARGET = 50  # "四个一批": at least 50 city featured culture bases
 EARTH_RADIUS_KM = 6371.0088  # mean radius
@@ -99,11 +99,8 @@ def _minutes(hhmm: str) -> int:
 
 
 def check_transition(current: str, new: str) -> None:
-    if new == current:
-        raise InvalidState(f"the venue is already {current}")
-    if new not in TRANSITIONS[current]:
-        allowed = ", ".join(TRANSITIONS[current]) or "nothing (closed is final)"
-        raise InvalidState(f"a venue cannot go from {current} to {new}; from {current}: {allowed}")
+    """A venue's move along its life cycle, or ``InvalidState`` saying what is allowed."""
+    VENUE.check(current, new)
 
 
 def check_can_designate(designation: str, status: str, active: set[str], *, by_award: bool) -> None:

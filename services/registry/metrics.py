@@ -16,7 +16,7 @@ class DomainGauges(DependencyProvider):
     """Hooks the gauges to the service's database at start-up; gives workers nothing."""
 
     def setup(self):
-        from .usecases import count_featured_bases
+        from .usecases.network import count_featured_bases
 
         FEATURED_TARGET.set(domain.FEATURED_BASE_TARGET)
         metrics = next(d for d in self.container.dependencies if isinstance(d, MetricsServer))

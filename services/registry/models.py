@@ -7,6 +7,7 @@ from sqlalchemy import (JSON, Float, ForeignKey, Index, Integer, MetaData, Strin
                         UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from services.common import orgpath
 from services.common.tables import NAMING_CONVENTION, UTCDateTime, add_kit_tables, prefix_index
 
 
@@ -31,7 +32,7 @@ class Org(Base):
     @property
     def ancestors(self) -> list[str]:
         """Own id and every ancestor id, root first."""
-        return [p for p in self.path.split("/") if p]
+        return orgpath.ancestors(self.path)
 
 
 class Venue(Base):

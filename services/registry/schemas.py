@@ -1,23 +1,15 @@
 """marshmallow schemas: every registry RPC's input and output, and every event it publishes."""
 from __future__ import annotations
 
-from marshmallow import (EXCLUDE, RAISE, Schema, ValidationError, fields, post_load, validate,
-                         validates_schema)
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from services.common.fields import Number, Text
+from services.common.fields import NOT_BLANK, Id, Lenient, Name, Number, Strict, Text, When
 from services.common.pagination import PageQuery
+from services.common.vocabulary import ART_FIELDS
 
 from . import domain
 
-NOT_BLANK = validate.Regexp(r"\S", error="must not be blank")
-Name = lambda **kw: Text(validate=[validate.Length(min=1, max=200), NOT_BLANK], **kw)  # noqa: E731
-Id = lambda **kw: Text(validate=validate.Length(min=1, max=64), **kw)  # noqa: E731
 District = lambda **kw: Text(validate=validate.Length(min=1, max=50), **kw)  # noqa: E731
-
-
-class Strict(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 # --- organisations -------------------------------------------------------------------------
@@ -43,7 +35,7 @@ class OrgOut(Schema):
     district = fields.String(allow_none=True)
     enterprise = fields.String(allow_none=True)
     ancestors = fields.List(fields.String())
-    created_at = fields.AwareDateTime(format="iso", default_timezone=None)
+    created_at = When()
 
 
 class OrgListQuery(PageQuery, Strict):
@@ -96,8 +88,8 @@ class VenueFields(Strict):
     opening_hours = OpeningHours()
     facilities = fields.List(Text(validate=validate.Length(min=1, max=100)),
                              validate=validate.Length(max=50))
-    art_fields = fields.List(Text(validate=validate.OneOf(domain.ART_FIELDS)),
-                             validate=validate.Length(max=len(domain.ART_FIELDS)))
+    art_fields = fields.List(Text(validate=validate.OneOf(ART_FIELDS)),
+                             validate=validate.Length(max=len(ART_FIELDS)))
     book_count = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=100_000_000))
 
     @post_load
@@ -140,8 +132,8 @@ class VenueChanges(VenueFields):
 class DesignationOut(Schema):
     designation = fields.String()
     year = fields.Integer()
-    granted_at = fields.AwareDateTime(format="iso", default_timezone=None)
-    revoked_at = fields.AwareDateTime(format="iso", allow_none=True, default_timezone=None)
+    granted_at = When()
+    revoked_at = When(allow_none=True)
     revoke_reason = fields.String(allow_none=True)
     active = fields.Function(lambda d: d.revoked_at is None)
 
@@ -168,8 +160,8 @@ class VenueOut(Schema):
     status = fields.String()
     designations = fields.List(fields.Nested(DesignationOut))
     version = fields.Integer()
-    created_at = fields.AwareDateTime(format="iso", default_timezone=None)
-    updated_at = fields.AwareDateTime(format="iso", default_timezone=None)
+    created_at = When()
+    updated_at = When()
 
 
 class Near(Strict):
@@ -183,7 +175,7 @@ class VenueSearch(PageQuery, Strict):
     district = District()
     org_id = Id()
     designation = Text(validate=validate.OneOf(domain.VENUE_DESIGNATIONS))
-    art_field = Text(validate=validate.OneOf(domain.ART_FIELDS))
+    art_field = Text(validate=validate.OneOf(ART_FIELDS))
     status = Text(validate=validate.OneOf(domain.VENUE_STATUSES))
     text = Text(validate=validate.Length(min=1, max=100))
     near = fields.Nested(Near)
@@ -218,15 +210,15 @@ class GroupInput(Strict):
     kind = Text(required=True, validate=validate.OneOf(domain.GROUP_KINDS))
     org_id = Id(required=True)
     home_venue_id = Id(load_default=None, allow_none=True)
-    art_field = Text(load_default=None, allow_none=True, validate=validate.OneOf(domain.ART_FIELDS))
+    art_field = Text(load_default=None, allow_none=True, validate=validate.OneOf(ART_FIELDS))
     members = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=1_000_000))
 
 
 class GroupDesignationOut(Schema):
     designation = fields.String()
     year = fields.Integer()
-    granted_at = fields.AwareDateTime(format="iso", default_timezone=None)
-    revoked_at = fields.AwareDateTime(format="iso", allow_none=True, default_timezone=None)
+    granted_at = When()
+    revoked_at = When(allow_none=True)
 
 
 class GroupOut(Schema):
@@ -238,14 +230,14 @@ class GroupOut(Schema):
     art_field = fields.String(allow_none=True)
     members = fields.Integer()
     designations = fields.List(fields.Nested(GroupDesignationOut))
-    created_at = fields.AwareDateTime(format="iso", default_timezone=None)
+    created_at = When()
 
 
 class GroupSearch(PageQuery, Strict):
     kind = Text(validate=validate.OneOf(domain.GROUP_KINDS))
     org_id = Id()
     home_venue_id = Id()
-    art_field = Text(validate=validate.OneOf(domain.ART_FIELDS))
+    art_field = Text(validate=validate.OneOf(ART_FIELDS))
     designation = Text(validate=validate.OneOf(domain.GROUP_DESIGNATIONS))
     text = Text(validate=validate.Length(min=1, max=100))
 
@@ -303,10 +295,7 @@ EVENT_SCHEMAS = {
 
 # --- events this service consumes ----------------------------------------------------------
 
-class AwardNominee(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class AwardNominee(Lenient):
     kind = fields.String(required=True, validate=validate.OneOf(("venue", "group", "talent", "org", "work")))
     ref_id = fields.String(load_default=None, allow_none=True)
     name = fields.String(load_default=None)
@@ -317,10 +306,8 @@ class AwardNominee(Schema):
             raise ValidationError("a venue or group nominee names its ref_id", "ref_id")
 
 
-class AwardGranted(Schema):
+class AwardGranted(Lenient):
     """The part of awards' ``award_granted`` data the registry reads (other keys are ignored)."""
-    class Meta:
-        unknown = EXCLUDE
 
     programme = fields.String(required=True)
     category = fields.String(load_default=None, allow_none=True)

@@ -18,7 +18,9 @@ from services.common.db import make_engine
 
 from . import schemas as s
 from . import seed_data
-from . import usecases as uc
+from .usecases import groups
+from .usecases.orgs import register_org
+from .usecases.venues import designate_venue, register_venue
 from .models import Org
 
 log = logging.getLogger("registry.seed")
@@ -35,17 +37,16 @@ def seed(session: Session) -> dict:
         data = s.OrgInput().load({"name": item["name"], "kind": item["kind"],
                                   "parent_id": orgs.get(item["parent"]), "district": item["district"],
                                   "enterprise": item["enterprise"]})
-        orgs[item["key"]] = uc.register_org(session, caller, data).id
+        orgs[item["key"]] = register_org(session, caller, data).id
     admin = Caller("seed", "demo seed", ("federation_admin",), orgs["city"])
     for item in seed_data.VENUES:
         raw = {k: v for k, v in item.items() if k not in ("key", "org", "featured_base")}
-        venue = uc.register_venue(session, admin, s.VenueInput().load({**raw, "org_id": orgs[item["org"]]}))
+        venue = register_venue(session, admin, s.VenueInput().load({**raw, "org_id": orgs[item["org"]]}))
         venues[item["key"]] = venue.id
         if item.get("featured_base"):
-            uc.designate_venue(session, venue.id, "featured_base", item["featured_base"], source="seed",
-                               caller=admin)
+            designate_venue(session, venue.id, "featured_base", item["featured_base"], source="seed", caller=admin)
     for item in seed_data.GROUPS:
-        uc.register_group(session, admin, s.GroupInput().load({
+        groups.register_group(session, admin, s.GroupInput().load({
             "name": item["name"], "kind": item["kind"], "org_id": orgs[item["org"]],
             "home_venue_id": venues.get(item["home_venue"]), "art_field": item["art_field"],
             "members": item["members"]}))

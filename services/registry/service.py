@@ -16,7 +16,8 @@ from services.common.metrics import MetricsServer
 from services.common.outbox import OutboxRelay
 
 from . import schemas as s
-from . import usecases as uc
+from .usecases import awards, groups, network, orgs, search, venues
+from .usecases.shared import OUTBOX
 from .metrics import DomainGauges
 from .models import metadata
 
@@ -27,83 +28,83 @@ ORG_WRITERS = ("federation_admin", "district_admin")
 class Service(ServiceBase):
     name = "registry"
 
-    db = Database(metadata)
+    session = Database(metadata)
     auth = Auth()
     metrics = MetricsServer()
-    relay = OutboxRelay(uc.OUTBOX)
-    outbox = uc.OUTBOX
+    relay = OutboxRelay(OUTBOX)
+    outbox = OUTBOX
     domain_gauges = DomainGauges()
 
     # --- organisations ---
     @rpc(roles=ORG_WRITERS, write=True)
     def register_org(self, data):
-        return uc.ORG_OUT.dump(uc.register_org(self.db, self.auth.caller, s.OrgInput().load(data)))
+        return orgs.ORG_OUT.dump(orgs.register_org(self.session, self.auth.caller, s.OrgInput().load(data)))
 
     @rpc
     def get_org(self, org_id):
-        return uc.ORG_OUT.dump(uc.get_org(self.db, load_id("org_id", org_id)))
+        return orgs.ORG_OUT.dump(orgs.get_org(self.session, load_id("org_id", org_id)))
 
     @rpc
     def list_orgs(self, parent_id=None, limit=50, cursor=None):
         query = s.OrgListQuery().load({"parent_id": parent_id, "limit": limit, "cursor": cursor})
-        return uc.list_orgs(self.db, query)
+        return orgs.list_orgs(self.session, query)
 
     # --- venues ---
     @rpc(roles=ADMIN_ROLES, write=True)
     def register_venue(self, data):
-        return uc.VENUE_OUT.dump(uc.register_venue(self.db, self.auth.caller, s.VenueInput().load(data)))
+        return venues.VENUE_OUT.dump(venues.register_venue(self.session, self.auth.caller, s.VenueInput().load(data)))
 
     @rpc(roles=ADMIN_ROLES, write=True)
     def update_venue(self, venue_id, changes):
         venue_id = load_id("venue_id", venue_id)
-        venue = uc.update_venue(self.db, self.auth.caller, venue_id, s.VenueChanges().load(changes))
-        return uc.VENUE_OUT.dump(venue)
+        venue = venues.update_venue(self.session, self.auth.caller, venue_id, s.VenueChanges().load(changes))
+        return venues.VENUE_OUT.dump(venue)
 
     @rpc(roles=ADMIN_ROLES, write=True)
     def set_venue_status(self, venue_id, status, reason):
         args = s.StatusInput().load({"venue_id": venue_id, "status": status, "reason": reason})
-        return uc.VENUE_OUT.dump(uc.set_venue_status(self.db, self.auth.caller, **args))
+        return venues.VENUE_OUT.dump(venues.set_venue_status(self.session, self.auth.caller, **args))
 
     @rpc
     def get_venue(self, venue_id):
-        return uc.VENUE_OUT.dump(uc.get_venue(self.db, load_id("venue_id", venue_id)))
+        return venues.VENUE_OUT.dump(venues.get_venue(self.session, load_id("venue_id", venue_id)))
 
     @rpc
     def search_venues(self, filters=None):
-        return uc.search_venues(self.db, s.VenueSearch().load({} if filters is None else filters))
+        return search.search_venues(self.session, s.VenueSearch().load({} if filters is None else filters))
 
     @rpc(roles=FEDERATION, write=True)
     def designate_venue(self, venue_id, designation, year):
         args = s.DesignateInput().load({"venue_id": venue_id, "designation": designation, "year": year})
         caller = self.auth.caller
-        venue = uc.designate_venue(self.db, args["venue_id"], args["designation"], args["year"],
+        venue = venues.designate_venue(self.session, args["venue_id"], args["designation"], args["year"],
                                    source=f"rpc:{caller.sub}"[:100], caller=caller)  # the column holds 100
-        return uc.VENUE_OUT.dump(venue)
+        return venues.VENUE_OUT.dump(venue)
 
     @rpc(roles=FEDERATION, write=True)
     def revoke_designation(self, venue_id, designation, reason):
         args = s.RevokeInput().load({"venue_id": venue_id, "designation": designation, "reason": reason})
-        return uc.VENUE_OUT.dump(uc.revoke_designation(self.db, self.auth.caller, **args))
+        return venues.VENUE_OUT.dump(venues.revoke_designation(self.session, self.auth.caller, **args))
 
     # --- groups ---
     @rpc(roles=ADMIN_ROLES, write=True)
     def register_group(self, data):
-        return uc.GROUP_OUT.dump(uc.register_group(self.db, self.auth.caller, s.GroupInput().load(data)))
+        return groups.GROUP_OUT.dump(groups.register_group(self.session, self.auth.caller, s.GroupInput().load(data)))
 
     @rpc
     def get_group(self, group_id):
-        return uc.GROUP_OUT.dump(uc.get_group(self.db, load_id("group_id", group_id)))
+        return groups.GROUP_OUT.dump(groups.get_group(self.session, load_id("group_id", group_id)))
 
     @rpc
     def search_groups(self, filters=None):
-        return uc.search_groups(self.db, s.GroupSearch().load({} if filters is None else filters))
+        return groups.search_groups(self.session, s.GroupSearch().load({} if filters is None else filters))
 
     # --- the network ---
     @rpc
     def network_summary(self, org_id=None):
-        return uc.network_summary(self.db, s.SummaryInput().load({"org_id": org_id})["org_id"])
+        return network.network_summary(self.session, s.SummaryInput().load({"org_id": org_id})["org_id"])
 
     # --- events from other services ---
     @event_handler("awards", "award_granted")
     def on_award_granted(self, envelope):
-        uc.apply_award(self.db, envelope)
+        awards.apply_award(self.session, envelope)

@@ -27,6 +27,8 @@ def platform(rabbit_config, backend, tmp_path, request):
         env["REGISTRY_DATABASE_URL"] = request.getfixturevalue("postgres").empty()
         env["EVENTS_DATABASE_URL"] = request.getfixturevalue("postgres").empty()
     up = subprocess.run(["make", "up"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    if up.returncode != 0:  # stop what did start, so a failed start leaves no service behind
+        subprocess.run(["make", "down"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert up.returncode == 0, up.stdout + up.stderr
     run_dir = Path(env["CULTURE_VAR_DIR"]) / "run"
     pids = {p.stem: int(p.read_text()) for p in run_dir.glob("*.pid")}

@@ -40,8 +40,8 @@ NAIVE = "2026-12-01T10:00:00"  # no offset: not a time the contract accepts
 CST = timezone(timedelta(hours=8))
 SHOP_HOURS = {d: [["09:00", "12:00"], ["13:30", "21:00"]] for d in ("tue", "wed", "thu", "fri", "sat", "sun")}
 # Tables whose contents legitimately move while refused calls are made (the relay stamps
-# outbox.sent_at, the catch-up timer touches sync_state): only their row counts are compared.
-COUNTED_ONLY = {"outbox", "sync_state", "inbox"}
+# outbox.sent_at, the follower's catch-up touches follower_position): only their row counts are compared.
+COUNTED_ONLY = {"outbox", "follower_position", "inbox"}
 
 BAD_CURSORS = MALFORMED_CURSORS + [  # (description, cursor); an activity's or a lecture's cursor has two keys
     ("a cursor holding numbers", cursor_of([1, 2])),
@@ -691,9 +691,12 @@ def lecture_cases(w) -> list[Case]:
                         ("a whole float", 60.0), ("a bool", True), ("NaN", NAN)]:
         cases.append(lecture(f"duration_minutes is {desc}", "ValidationFailed", "duration_minutes",
                              duration_minutes=value))
-    for desc, value in [("-1", -1), ("a numeric string", "1200"), ("a word", "free"), ("a bool", True),
+    # Money is a decimal string of yuan ("1200.00") or a JSON number, to the fen at most.
+    for desc, value in [("-1", -1), ("a string with a comma", "1,200"), ("a word", "free"), ("a bool", True),
                         ("NaN", NAN), ("Infinity", INF), ("1 000 001", 1_000_001), ("10**400", 10 ** 400),
-                        ("a list", [1200])]:
+                        ("a list", [1200]), ("below a fen", 12.345), ("a string below a fen", "12.345"),
+                        ("a negative string", "-5"), ("a string with spaces", " 12"), ("an exponent", "1e3"),
+                        ("a string over the limit", "1000000.01")]:
         cases.append(lecture(f"federation_cost is {desc}", "ValidationFailed", "federation_cost",
                              federation_cost=value))
 

@@ -2,9 +2,10 @@
 
 Each service runs in its own container on its own database; they share only the broker. nameko's
 event handler queues are durable and named per service and method
-(``evt-registry-<type>--events.<method>``), so an events container started later in the same vhost
+(the kit follower's one queue, ``evt-registry-follow--events.on_registry_event``, bound to every
+registry event type the copy needs), so an events container started later in the same vhost
 receives what was published while none ran. Registry's ``events_since`` log is the other way in:
-the catch-up timer (eager: it runs at start) and the ``rebuild_registry_copy`` RPC read it.
+the follower's catch-up (at start and on its timer) and the ``rebuild_registry_copy`` RPC read it.
 """
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ import uuid
 import pytest
 from kombu import Connection
 from nameko.exceptions import RemoteError
-from nameko.testing.services import entrypoint_hook
+from nameko.testing.utils import get_extension
 from sqlalchemy import create_engine, select
 
+from services.common.follower import Follower
 from services.common.outbox import event_exchange
 from services.events.models import Activity, Org, Space, Venue, metadata as events_md
 from services.events.service import Service as Events
@@ -26,7 +28,8 @@ from tests.conftest import config_for
 
 from .conftest import ALL_DAY, on, wait_for
 
-QUEUE = "evt-registry-{}--events.on_{}"
+QUEUE = "evt-registry-follow--events.on_registry_event"  # one queue, every followed type
+HANDLER = "events.on_registry_event"
 
 
 def venue_input(name, org_id, district="中山区", spaces=(("多功能厅", 200),), type_="district_hall"):
@@ -125,16 +128,14 @@ def test_events_serves_without_registry_and_catches_up_after_its_own_downtime(
     client.call("registry", "set_venue_status", w.hall["id"], "suspended", "消防整改", token=w.zs_admin)
     wait_for(lambda: published(platform.registry_url, new["id"]) and published(platform.registry_url, w.hall["id"]),
              what="registry's relay to publish")
-    # The durable queues hold the two events for the events service that is not running.
-    assert queue_depth(amqp, QUEUE.format("venue_registered", "venue_registered")) == 1
-    assert queue_depth(amqp, QUEUE.format("venue_status_changed", "venue_status_changed")) == 1
+    # The durable queue holds the two events for the events service that is not running.
+    assert queue_depth(amqp, QUEUE) == 2
 
     # 3. Events starts again on its database: the queues deliver, the copy catches up.
     container_factory(Events, config_for("events", amqp, platform.events_url)).start()
     wait_for(lambda: events("get_venue_copy", new["id"]), what="the venue registered while events was down")
     wait_for(lambda: events("get_venue_copy", w.hall["id"])["status"] == "suspended", what="the suspension")
-    wait_for(lambda: queue_depth(amqp, QUEUE.format("venue_registered", "venue_registered")) == 0
-             and queue_depth(amqp, QUEUE.format("venue_status_changed", "venue_status_changed")) == 0,
+    wait_for(lambda: queue_depth(amqp, QUEUE) == 0,
              what="the queues to drain")
     inbox = events_md.tables["inbox"]
     ids = {e["id"] for e in registry_log(client) if (e["type"], e["subject"]) in {
@@ -202,7 +203,7 @@ def test_an_event_the_live_stream_lost_is_filled_in_by_the_catch_up(world, platf
     """The catch-up fills a gap even when later events did arrive live (a lost queue, a lost binding)."""
     w = world
     amqp = rabbit_config["AMQP_URI"]
-    queue = QUEUE.format("venue_registered", "venue_registered")
+    queue = QUEUE
     exchange = event_exchange("registry").name
     with Connection(amqp) as conn:  # the binding is lost for a moment: a venue_registered goes nowhere
         conn.default_channel.queue_unbind(queue=queue, exchange=exchange, routing_key="venue_registered")
@@ -219,8 +220,7 @@ def test_an_event_the_live_stream_lost_is_filled_in_by_the_catch_up(world, platf
         client.call("events", "get_venue_copy", lost["id"])
     assert err.value.exc_type == "NotFound"  # the live stream never brought it
 
-    with entrypoint_hook(platform.events, "catch_up_with_registry") as tick:  # the 30 s timer's tick
-        tick()
+    get_extension(platform.events, Follower).catch_up()  # what the follower's 30 s timer does
     assert client.call("events", "get_venue_copy", lost["id"])["bookable"]
 
 
@@ -255,8 +255,8 @@ def test_an_older_venue_snapshot_is_ignored_and_a_poison_one_is_dead_lettered(
     stale_status["data"] = {"venue_id": hall, "previous_status": "open", "status": "suspended",
                             "reason": "过时的停用", "venue": {**stale["data"], "status": "suspended"}}
     send(stale_status, "venue_status_changed")
-    wait_for(lambda: handled(stale["id"], "events.on_venue_updated"), what="the stale update to be handled")
-    wait_for(lambda: handled(stale_status["id"], "events.on_venue_status_changed"), what="the stale status")
+    wait_for(lambda: handled(stale["id"], HANDLER), what="the stale update to be handled")
+    wait_for(lambda: handled(stale_status["id"], HANDLER), what="the stale status")
     known = client.call("events", "get_venue_copy", hall)
     assert (known["name"], known["version"], known["status"]) == ("中山区职工文化馆", 2, "open")
     assert len(known["spaces"]) == 2
@@ -264,7 +264,7 @@ def test_an_older_venue_snapshot_is_ignored_and_a_poison_one_is_dead_lettered(
 
     # A poison one (a valid envelope whose data the copy cannot read): retried, then dead-lettered;
     # the copy is untouched and the handler goes on with the next event.
-    queue = QUEUE.format("venue_updated", "venue_updated")
+    queue = QUEUE
     poison = deepcopy_module.deepcopy(update)
     poison.update(id=str(uuid.uuid4()), seq=None, data={"id": hall, "name": "毒"})
     send(poison, "venue_updated")
@@ -273,7 +273,7 @@ def test_an_older_venue_snapshot_is_ignored_and_a_poison_one_is_dead_lettered(
     wait_for(lambda: client.call("events", "get_venue_copy", hall)["version"] == 3, what="the next update")
     assert client.call("events", "get_venue_copy", hall)["name"] == "中山区工人文化馆"
     assert queue_depth(amqp, queue) == 0 and queue_depth(amqp, f"{queue}.retry") == 0
-    assert not handled(poison["id"], "events.on_venue_updated")
+    assert not handled(poison["id"], HANDLER)
     assert query(platform.events_url, select(Activity.id)) == [(act["id"],)]
 
 
@@ -292,14 +292,15 @@ def test_one_status_change_applied_concurrently_flags_an_activity_once(
         for _ in range(4):
             conn.Producer().publish(dict(change, id=str(uuid.uuid4())), exchange=event_exchange("registry"),
                                     routing_key="venue_status_changed", serializer="json")
-    assert queue_depth(amqp, QUEUE.format("venue_status_changed", "venue_status_changed")) == 5
+    assert queue_depth(amqp, QUEUE) == 5
     container_factory(Events, config_for("events", amqp, platform.events_url)).start()
-    wait_for(lambda: queue_depth(amqp, QUEUE.format("venue_status_changed", "venue_status_changed")) == 0
-             and queue_depth(amqp, QUEUE.format("venue_status_changed", "venue_status_changed") + ".retry") == 0,
+    wait_for(lambda: queue_depth(amqp, QUEUE) == 0
+             and queue_depth(amqp, QUEUE + ".retry") == 0,
              timeout=15, what="the queue to drain")
     inbox = events_md.tables["inbox"]
     wait_for(lambda: len(query(platform.events_url, select(inbox.c.event_id).where(
-        inbox.c.handler == "events.on_venue_status_changed"))) == 5, timeout=15, what="all five to be handled")
+        inbox.c.handler == HANDLER, inbox.c.event_type == "venue_status_changed"))) == 5,
+        timeout=15, what="all five to be handled")
     flags = client.call("events", "get_activity", act["id"], token=w.zs_admin)["flags"]
     assert len(flags) == 1, flags
     log = client.call("events", "events_since", 0, 100)["items"]

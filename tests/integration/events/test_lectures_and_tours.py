@@ -46,7 +46,7 @@ def test_the_mobile_lecture_hall_from_catalogue_to_rating(world, client, token):
     assert refused(ev, "add_lecture", spirit, tok=w.zs_admin) == "Forbidden"
     lecture = ev("add_lecture", spirit, tok=w.fed)
     assert (lecture["federation_cost"], lecture["unit_cost"], lecture["lecturer"]) == (
-        800.0, 0, {"id": "lecturer-li", "name": "李教授"})
+        "800.00", 0, {"id": "lecturer-li", "name": "李教授"})  # money: a decimal string, never a float
     calligraphy = ev("add_lecture", {"topic": "书法入门", "lecturer": {"id": "lecturer-wang", "name": "王老师"},
                                      "duration_minutes": 60, "field": "calligraphy", "federation_cost": 500},
                      tok=w.fed)
@@ -111,7 +111,7 @@ def test_the_mobile_lecture_hall_from_catalogue_to_rating(world, client, token):
     delivered = [e for e in ev("events_since", 0, 200)["items"] if e["type"] == "lecture_delivered"]
     assert [e["data"] for e in delivered] == [{
         "order_id": order["id"], "lecture_id": lecture["id"], "activity_id": act["id"], "org_id": w.port,
-        "lecturer_id": "lecturer-li", "federation_cost": 800.0, "unit_cost": 0, "attendance": done["attendance"]}]
+        "lecturer_id": "lecturer-li", "federation_cost": "800.00", "unit_cost": 0, "attendance": done["attendance"]}]
 
     # The unit rates it, once.
     assert refused(ev, "rate_lecture", order["id"], 5, tok=shipyard_admin) == "Forbidden"

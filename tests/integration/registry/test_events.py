@@ -55,8 +55,10 @@ def test_subscribers_receive_each_change_as_a_cloudevents_envelope_in_order(tree
     for e in events:
         ENVELOPE.load(e)  # valid envelopes
         assert e["source"] == "culture/registry" and e["schema_version"] == 1
+        assert e["time"].endswith("+08:00")  # as every time on the wire
     assert [e["seq"] for e in events] == sorted(e["seq"] for e in events)
     assert events[0]["subject"] == venue["id"] and events[0]["data"]["spaces"] == venue["spaces"]
+    assert events[0]["data"]["created_at"] == venue["created_at"] and venue["created_at"].endswith("+08:00")
     assert events[1]["data"]["name"] == "港湾职工文化中心" and events[1]["data"]["changed"] == ["name"]
     assert (events[2]["data"]["previous_status"], events[2]["data"]["status"]) == ("open", "suspended")
     assert events[2]["data"]["venue"]["opening_hours"] == venue["opening_hours"]

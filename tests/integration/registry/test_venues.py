@@ -51,4 +51,8 @@ def test_featured_base_by_rpc_and_demonstration_base_refused(tree, client):
     assert summary["featured_bases"] == {"count": 1, "target": 50, "progress": 0.02}
     revoked = client.call("registry", "revoke_designation", venue["id"], "featured_base", "不再符合条件", token=tree.fed)
     assert revoked["designations"][0]["active"] is False
+    # Every time on the wire carries the platform's +08:00 (docs/CONTRACT-ADDITIONS.md).
+    held = revoked["designations"][0]
+    times = [revoked["created_at"], revoked["updated_at"], held["granted_at"], held["revoked_at"]]
+    assert all(t.endswith("+08:00") for t in times), times
     assert client.call("registry", "network_summary")["featured_bases"]["count"] == 0

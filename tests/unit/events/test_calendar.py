@@ -190,3 +190,12 @@ def test_every_time_is_shown_in_shanghai():
     shown = schemas.ActivityOut().dump(a)
     assert shown["starts_at"] == "2025-06-02T09:00:00+08:00"
     assert datetime.fromisoformat(shown["ends_at"]).astimezone(LOCAL).hour == 11
+
+
+def test_a_flag_keeps_its_time_in_utc_and_shows_it_in_shanghai():
+    a = activity("a-1", datetime(2025, 6, 2, 1, 0, tzinfo=UTC))
+    a.flags = [{"venue_id": "v-1", "status": "suspended", "reason": "工人文化宫 is suspended",
+                "at": "2025-06-01T02:00:00+00:00"}]
+    assert schemas.ActivityOut().dump(a)["flags"] == [
+        {"venue_id": "v-1", "status": "suspended", "reason": "工人文化宫 is suspended",
+         "at": "2025-06-01T10:00:00+08:00"}]

@@ -253,3 +253,63 @@ def test_attendance_is_the_share_of_confirmed_workers_who_checked_in():
 
 def test_attendance_has_no_rate_when_nobody_was_confirmed():
     assert attendance(0, 0) == {"confirmed": 0, "checked_in": 0, "rate": None}
+
+
+# --- registrations, lecture orders, audiences and drafts, as tables and pure functions --------
+
+from services.common.auth import Caller  # noqa: E402
+from services.events.domain import (LECTURE_ORDER, REGISTRATION, ActivityDraft, in_audience,  # noqa: E402
+                                    may_see)
+
+REGISTRATION_MOVES = {("new", "confirmed"), ("new", "waitlisted"), ("confirmed", "cancelled"),
+                      ("waitlisted", "confirmed"), ("waitlisted", "cancelled"), ("cancelled", "confirmed"),
+                      ("cancelled", "waitlisted")}
+
+
+@pytest.mark.parametrize("new", REGISTRATION.statuses)
+@pytest.mark.parametrize("current", REGISTRATION.statuses)
+def test_a_registration_moves_only_along_its_life_cycle(current, new):
+    if (current, new) in REGISTRATION_MOVES:
+        REGISTRATION.check(current, new)
+    else:
+        with pytest.raises(InvalidState, match=f"from {current} to {new}"):
+            REGISTRATION.check(current, new)
+
+
+def test_a_confirmed_place_is_never_sent_back_to_the_waitlist():
+    with pytest.raises(InvalidState):
+        REGISTRATION.check("confirmed", "waitlisted")
+
+
+@pytest.mark.parametrize("current, new", [("ordered", "delivered"), ("delivered", "cancelled"),
+                                          ("cancelled", "confirmed"), ("confirmed", "ordered")])
+def test_a_lecture_order_is_confirmed_before_delivery_and_final_after(current, new):
+    with pytest.raises(InvalidState):
+        LECTURE_ORDER.check(current, new)
+
+
+def test_an_open_activity_takes_anyone_and_a_closed_one_its_subtree():
+    assert in_audience(True, None, "/city/xg/")
+    assert in_audience(False, "/city/zs/", "/city/zs/unit-1/")
+    assert not in_audience(False, "/city/zs/", "/city/xg/")
+    assert not in_audience(False, "/city/zs/", "/city/zs2/")  # a sibling with a longer name
+
+
+def test_a_draft_is_visible_to_its_subtrees_admins_only():
+    admin = Caller(sub="a", name="a", roles=("district_admin",), org_id="zs")
+    worker = Caller(sub="w", name="w", roles=("worker",), org_id="zs")
+    assert may_see(None, "published", "/city/zs/")
+    assert may_see(admin, "draft", "/city/zs/unit/")
+    assert not may_see(admin, "draft", "/city/xg/")
+    assert not may_see(worker, "draft", "/city/zs/")
+    assert not may_see(None, "draft", "/city/zs/")
+
+
+def test_a_draft_spans_its_bookings_or_its_own_time():
+    a, b, c = (datetime(2025, 6, 2, h, tzinfo=timezone.utc) for h in (1, 3, 5))
+    draft = ActivityDraft(title="t", kind="lecture", org_id="o", capacity=1,
+                          bookings=[{"space_id": "s2", "starts_at": b, "ends_at": c},
+                                    {"space_id": "s1", "starts_at": a, "ends_at": b}], lecturer_id="li")
+    assert draft.time_range() == (a, c)
+    assert draft.slot_keys() == ["space:s2", "space:s1", "lecturer:li"]
+    assert ActivityDraft(title="t", kind="lecture", org_id="o", capacity=1, bookings=[], span=(a, b)).time_range() == (a, b)

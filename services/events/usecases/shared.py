@@ -1,0 +1,60 @@
+"""What the events use cases share: the outbox, ids, loading an organisation or an activity for a
+write, and the per-space (and per-lecturer) lock that serialises concurrent schedulings."""
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.common.auth import Caller
+from services.common.errors import NotFound
+from services.common.outbox import Outbox
+from services.common.locks import advisory_lock_key, advisory_xact_lock
+
+from ..domain import ancestors, utcnow
+from ..models import Activity, Org, metadata
+from ..schemas import EVENT_SCHEMAS
+
+OUTBOX = Outbox("events", metadata, EVENT_SCHEMAS)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def get_org(session: Session, org_id: str) -> Org:
+    org = session.get(Org, org_id)
+    if org is None:
+        raise NotFound(f"no organisation {org_id} (the events service knows organisations from registry events)")
+    return org
+
+
+def activity_for_write(session: Session, caller: Caller | None, activity_id: str) -> Activity:
+    """The activity, its row locked for this transaction, after checking the caller's subtree
+    (``caller`` None: the rule is the use case's own, e.g. a worker acting for themself)."""
+    activity = session.scalars(select(Activity).where(Activity.id == activity_id).with_for_update()).first()
+    if activity is None:
+        raise NotFound(f"no activity with id {activity_id}")
+    if caller is not None:
+        caller.require_org(ancestors(activity.org_path))
+    return activity
+
+
+def touch(activity: Activity) -> None:
+    activity.version += 1
+    activity.updated_at = utcnow()
+
+
+def lock_slots(session: Session, keys) -> None:
+    """Serialise the bookings of one space (or one lecturer's slots) across concurrent requests.
+
+    PostgreSQL only (SQLite serialises writers anyway). Without it two transactions inserting
+    overlapping rows wait on each other inside the exclusion constraint, and PostgreSQL breaks
+    that deadlock with an error the caller would get as ``InternalError`` instead of ``Conflict``.
+    With it the second request waits here, then its clash check sees the first one's committed
+    booking. Taken in sorted order and before any event is emitted (the outbox's own lock, held to
+    the commit, comes after), so these locks never wait in a cycle.
+    """
+    for key in sorted(set(keys)):
+        advisory_xact_lock(session, advisory_lock_key("events", f"slot:{key}"))
