@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
-SERVICES := registry events
+SERVICES := registry events talent awards
 export PYTHONPATH := $(CURDIR)
 
 .PHONY: help install broker postgres migrate seed run up down status test test-fast bench validate-deploy clean
@@ -65,6 +65,8 @@ bench: install broker postgres
 	@bash scripts/ensure_broker.sh --management
 	@$(PY) bench/bench_registry.py $(BENCH_ARGS)
 	@$(PY) bench/bench_events.py $(BENCH_ARGS)
+	@$(PY) bench/bench_talent.py $(BENCH_ARGS)
+	@$(PY) bench/bench_awards.py $(BENCH_ARGS)
 
 validate-deploy:
 	@bash deploy/validate.sh

@@ -62,7 +62,6 @@ import argparse  # noqa: E402
 import logging  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
-import re  # noqa: E402
 import shutil  # noqa: E402
 import statistics  # noqa: E402
 import tempfile  # noqa: E402
@@ -71,10 +70,9 @@ import uuid  # noqa: E402
 from datetime import date, datetime, timedelta, timezone  # noqa: E402
 
 from common import (  # noqa: E402  (bench/common.py)
-    MAX_WORKERS, Broker, PostgresDatabases, Server, add_connection_args, environment, finish, free_port,
-    open_postgres, percentile, print_throughput_summary, rpc_latency_totals, run_callers, say, serve_echo,
-    start_echo, table)
-from common import note as _note  # noqa: E402
+    MAX_WORKERS, Broker, PostgresDatabases, Server, add_connection_args, environment, finish, free_port, ms,
+    open_postgres, print_throughput_summary, rpc_client, rpc_latency_totals, say, serve_echo, start_echo,
+    statement_kind, StatementLog, stats, table, throughput, warn_if_busy, warn_other_work, watched_note)
 from common import start_service as _start_service  # noqa: E402
 
 logging.getLogger("amqp").setLevel(logging.ERROR)  # publisher-confirm noise while proxies close
@@ -91,48 +89,9 @@ ALL_DAY = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", 
 # small helpers
 # --------------------------------------------------------------------------------------------
 
-def ms(seconds: float, digits: int | None = None) -> str:
-    if seconds != seconds:  # nan
-        return "-"
-    v = seconds * 1000
-    if digits is not None:
-        return f"{v:.{digits}f}"
-    return f"{v:.2f}" if v < 1 else f"{v:.1f}" if v < 100 else f"{v:.0f}"
-
-
-def stats(values: list[float]) -> dict:
-    v = sorted(values)
-    return {"n": len(v), "p50": percentile(v, 50), "p90": percentile(v, 90), "p99": percentile(v, 99),
-            "max": v[-1] if v else float("nan"), "mean": statistics.fmean(v) if v else float("nan")}
-
-
-def other_work() -> list[str]:
-    """Other benchmarks or test runs on this machine (they would distort the figures)."""
-    found = []
-    me = os.getpid()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == me:
-            continue
-        try:
-            with open(f"/proc/{entry}/cmdline", "rb") as f:
-                cmd = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
-        except OSError:
-            continue
-        if cmd.split(" ", 1)[0].rsplit("/", 1)[-1] in ("pgrep", "grep", "ps"):
-            continue  # someone looking for such work, not the work
-        if ("bench_registry.py" in cmd or "pytest" in cmd) and "--serve-echo" not in cmd:
-            found.append(f"{entry}: {cmd[:120]}")
-    return found
-
-
-SEEN_DURING_RUN: dict[str, str] = {}  # other benchmarks / test runs seen at a phase boundary
-
-
 def note(msg: str) -> None:
     """A progress line on stderr; also notes other benchmarks or test runs alive at that moment."""
-    _note(msg)
-    for other in other_work():
-        SEEN_DURING_RUN.setdefault(other.split(":", 1)[0], f"{other} (at: {msg})")
+    watched_note(msg)
 
 
 def start_service(service: str, amqp_uri: str, database_url: str, metrics_port: int, tmp: Path) -> Server:
@@ -151,24 +110,17 @@ def server_latency(metrics_port: int, method: str) -> tuple[float, float]:
 DISTRICTS = ["中山区", "西岗区", "沙河口区", "甘井子区", "金州区"]
 
 
-def _rpc_client(amqp_uri: str, token: str | None, timeout: float = 120):
-    from nameko.standalone.rpc import ClusterRpcProxy
-
-    context = {"authorization": f"Bearer {token}"} if token else {}
-    return ClusterRpcProxy({"AMQP_URI": amqp_uri}, context_data=context, timeout=timeout)
-
-
 def build_world(amqp_uri: str, n_spaces: int, events_url: str) -> dict:
     """Registers the org tree and venues through the registry; waits until events knows them."""
     from services.common.auth import issue_token
 
     started = time.perf_counter()
     root_token = issue_token(JWT_SECRET, sub="bench-root", roles=["federation_admin"], org_id=None)
-    with _rpc_client(amqp_uri, root_token) as p:
+    with rpc_client(amqp_uri, root_token) as p:
         city = p.registry.register_org({"name": "大连市总工会", "kind": "city", "parent_id": None})["id"]
     fed = issue_token(JWT_SECRET, sub="bench-fed", roles=["federation_admin"], org_id=city, ttl_seconds=86400)
     owners = []
-    with _rpc_client(amqp_uri, fed) as p:
+    with rpc_client(amqp_uri, fed) as p:
         reg = p.registry
         for d in DISTRICTS:
             did = reg.register_org({"name": f"{d}总工会", "kind": "district", "parent_id": city, "district": d})["id"]
@@ -197,7 +149,7 @@ def build_world(amqp_uri: str, n_spaces: int, events_url: str) -> dict:
             "opening_hours": ALL_DAY})
         venues.append(hall["id"])
     n_orgs = 1 + len(owners)
-    with _rpc_client(amqp_uri, None, timeout=10) as p:
+    with rpc_client(amqp_uri, None, timeout=10) as p:
         deadline = time.monotonic() + 120
         pending = list(venues)
         while pending:
@@ -320,27 +272,6 @@ def load_bookings(url: str, world: dict, n: int, seed: int, day0: date) -> dict:
 # throughput
 # --------------------------------------------------------------------------------------------
 
-def throughput(amqp_uri: str, label: str, call, make_args, seconds: float, concurrency: int,
-               servers: dict[str, int], token: str | None = None, warmup: int = 3) -> dict:
-    """``concurrency`` green threads, each with its own ClusterRpcProxy, calling for ``seconds``.
-
-    ``call(proxy)`` returns the method to call; ``make_args()`` its arguments for one call.
-    """
-    errors: dict[str, int] = {}
-    first_error = [None]
-
-    def on_error(exc):
-        kind = getattr(exc, "exc_type", type(exc).__name__)
-        errors[kind] = errors.get(kind, 0) + 1
-        first_error[0] = first_error[0] or repr(exc)[:300]
-
-    figures = run_callers([_rpc_client(amqp_uri, token) for _ in range(concurrency)], call, make_args, seconds,
-                          concurrency, servers, on_error, warmup)
-    head = {k: figures.pop(k) for k in ("calls", "seconds", "calls_per_s")}
-    return {"label": label, **head, "errors": sum(errors.values()), "errors_by_type": errors,
-            "first_error": first_error[0], **figures}
-
-
 class Cells:
     """Hands out free cells after the loaded year, in every space in turn (never two alike)."""
 
@@ -368,7 +299,7 @@ def activity_input(venue_id, space_id, org_id, starts_at: datetime, ends_at: dat
 def prepare_registrations(amqp_uri: str, world: dict, day0: date) -> list[str]:
     """Four published activities of 100,000 places in the hall, far after the loaded year."""
     ids = []
-    with _rpc_client(amqp_uri, world["fed"]) as p:
+    with rpc_client(amqp_uri, world["fed"]) as p:
         for j, space_id in enumerate(world["hall_spaces"]):
             s, e = cell_time(day0, YEAR_DAYS + 300, 6 + j % 4, 120)
             a = p.events.schedule_activity(activity_input(world["hall"], space_id, world["city"], s, e,
@@ -405,7 +336,7 @@ def rpc_latency(amqp_uri: str, world: dict, day0: date, booked: dict, metrics_po
     booked_cells = list(booked)
     n_cells = len(world["spaces"]) * YEAR_DAYS * SLOTS_PER_DAY
     results = []
-    cluster = _rpc_client(amqp_uri, world["fed"], timeout=300)
+    cluster = rpc_client(amqp_uri, world["fed"], timeout=300)
     proxy = cluster.start()
     try:
         # the echo round trip with the same single caller: the floor of every row below
@@ -659,23 +590,19 @@ def raw_queries(url: str, world: dict, day0: date, booked: dict, rng: random.Ran
 # --------------------------------------------------------------------------------------------
 
 def _statement_kind(sql: str) -> str:
-    s = " ".join(sql.split())
-    head = s.split(" ", 1)[0].upper()
-    if head == "SELECT" and "pg_advisory_xact_lock" in s:
+    kind = statement_kind(sql)
+    if kind == "SELECT pg_advisory_xact_lock":
         return "SELECT pg_advisory_xact_lock (slot + outbox locks)"
-    if head == "BEGIN":
+    if kind.startswith("BEGIN"):
         return "BEGIN IMMEDIATE (waits for SQLite's write lock)"
-    m = re.search(r"\b(?:FROM|INTO|UPDATE)\s+(\w+)", s, re.I)
-    table_ = m.group(1) if m else "?"
-    if head == "SELECT" and table_ == "bookings" and "starts_at <" in s:
+    if kind == "SELECT bookings" and "starts_at <" in " ".join(sql.split()):
         return "SELECT bookings (the overlap check)"
-    return f"{head} {table_}"
+    return kind
 
 
 def in_process(url: str, world: dict, day0: date, booked: dict, rng: random.Random, n: int, taken: set) -> dict:
     """``usecases.schedule_activity`` + ``activity_view`` + commit, as the service's worker runs them,
     with every statement timed at the cursor; (a) conflicting and (b) free targets."""
-    from sqlalchemy import event
     from sqlalchemy.orm import sessionmaker
 
     from services.common.auth import decode_caller
@@ -686,16 +613,7 @@ def in_process(url: str, world: dict, day0: date, booked: dict, rng: random.Rand
     engine = make_engine(url)
     make_session = sessionmaker(bind=engine, expire_on_commit=False)
     caller = decode_caller(f"Bearer {world['fed']}", JWT_SECRET)
-    clock = {"t": 0.0, "log": None}
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def _before(conn, cursor, statement, parameters, context, executemany):
-        clock["t"] = time.perf_counter()
-
-    @event.listens_for(engine, "after_cursor_execute")
-    def _after(conn, cursor, statement, parameters, context, executemany):
-        if clock["log"] is not None:
-            clock["log"].append((_statement_kind(statement), time.perf_counter() - clock["t"]))
+    statements = StatementLog(engine, _statement_kind)
 
     booked_cells = list(booked)
     n_cells = len(world["spaces"]) * YEAR_DAYS * SLOTS_PER_DAY
@@ -710,8 +628,7 @@ def in_process(url: str, world: dict, day0: date, booked: dict, rng: random.Rand
                 else:
                     v, sp, o, st, e = cell_booking(world, day0, free.pop(), 120)
                 data = s.ActivityInput().load(activity_input(v, sp, o, st, e, "进程内测试"))
-                log: list = []
-                clock["log"] = log
+                statements.start()
                 session = make_session()
                 t0 = time.perf_counter()
                 try:
@@ -726,14 +643,14 @@ def in_process(url: str, world: dict, day0: date, booked: dict, rng: random.Rand
                     t1 = time.perf_counter()
                 finally:
                     session.close()
-                    clock["log"] = None
+                    log = statements.stop()
                 if i < 5:
                     continue
                 totals.append(t1 - t0)
                 commits.append(t1 - tc)
-                sql_times.append(sum(d for _, d in log))
+                sql_times.append(sum(d for _, d, _ in log))
                 counts.append(len(log))
-                for kind, d in log:
+                for kind, d, _ in log:
                     per_kind.setdefault(kind, []).append(d)
             kinds = {k: {"count": len(v) / len(totals), "mean": statistics.fmean(v), "total": sum(v) / len(totals)}
                      for k, v in per_kind.items()}
@@ -950,12 +867,7 @@ def main(argv=None) -> int:
     results = {"environment": environment(broker, pg_version),
                "args": {k: v for k, v in vars(args).items() if k != "serve_echo"}, "backends": []}
     say("# events benchmark\n")
-    others = other_work()
-    load = os.getloadavg()[0]
-    if others or load > 0.5 * len(os.sched_getaffinity(0)):
-        say(f"WARNING: load average {load:.2f} on {len(os.sched_getaffinity(0))} CPUs before the run"
-            + (f"; other work running: {'; '.join(others)}" if others else "")
-            + ". The figures will be low and noisy.\n")
+    warn_if_busy()
     say(table(["", ""], [[k, v] for k, v in results["environment"].items()], "ll"))
     say()
     say(f"setup: servers are subprocesses (`python -m services.common.run registry` and `... events`, "
@@ -999,10 +911,7 @@ def main(argv=None) -> int:
                 for b in results["backends"]])
         say(table(["call"] + [b["backend"] for b in results["backends"]], rows))
         say()
-    results["other_work_seen"] = list(SEEN_DURING_RUN.values())
-    if SEEN_DURING_RUN:
-        say("WARNING: other benchmarks or test runs were alive during this run (seen at phase boundaries); "
-            "the figures are distorted:\n" + "\n".join(f"- {v}" for v in SEEN_DURING_RUN.values()) + "\n")
+    warn_other_work(results)
     finish(results, args)
     return 0
 

@@ -1,16 +1,28 @@
-"""What bench_registry.py and bench_events.py share.
+"""What the benchmark scripts (bench_registry.py, bench_events.py, bench_talent.py,
+bench_awards.py) share.
 
 - defaults: ``DEFAULT_AMQP_URI``, ``DEFAULT_PG_URL``, ``MAX_WORKERS``, ``ROOT`` (the project root);
 - the bare nameko echo service (``Echo``) and ``serve_echo``, which runs it in a script's
   ``--serve-echo`` mode, and ``start_echo`` which starts that mode as a subprocess;
-- printing and figures: ``say``, ``note``, ``percentile``, ``table`` (Markdown), ``free_port``,
-  ``version_of``, ``environment`` (the machine and versions table);
+- printing and figures: ``say``, ``note``, ``percentile``, ``stats``, ``ms``, ``table`` (Markdown),
+  ``free_port``, ``version_of``, ``environment`` (the machine and versions table);
+- other work on the machine: ``other_work`` (other benchmarks or test runs), ``watched_note``
+  (``note`` that also records them in ``SEEN_DURING_RUN``), ``warn_if_busy`` / ``warn_other_work``
+  (the warnings printed at the start and the end of a run);
 - CPU accounting: ``cpu_snapshot`` (client, server subprocesses, RabbitMQ, PostgreSQL);
 - ``Broker`` (a throwaway RabbitMQ vhost via the management API, else ``rabbitmqctl``),
   ``Server`` (a service as a subprocess, waited on until it answers an RPC), ``start_service``
   (``python -m services.common.run <service>``), ``PostgresDatabases`` (throwaway databases);
+- seeded rows: ``DISTRICTS``, ``seeded_uuid``, ``load_org_tree`` (a service's organisation copy),
+  ``outbox_seq`` / ``wait_outbox_sent`` (a service's outbox: its last seq, the relay draining it);
 - ``rpc_latency_totals``: sum and count of a service's ``culture_rpc_latency_seconds`` histogram;
+  ``rpc_latency_histogram`` (one method's buckets) and ``histogram_quantile`` (a quantile of the
+  calls between two readings, from the buckets);
+- ``StatementLog`` / ``statement_kind``: every statement of an engine timed at the cursor, by kind
+  (where a use case's time goes);
 - ``run_callers``: the throughput loop (green threads, one ClusterRpcProxy each, CPU per call);
+  ``rpc_client`` (a ``ClusterRpcProxy`` carrying a bearer token) and ``throughput`` (``run_callers``
+  with one such client per caller, errors counted by type);
 - ``main`` helpers: ``add_connection_args``, ``open_postgres``, ``print_throughput_summary``,
   ``finish``.
 
@@ -103,6 +115,23 @@ def percentile(sorted_values: list[float], p: float) -> float:
     return sorted_values[k]
 
 
+def stats(values: list[float]) -> dict:
+    """n, p50, p90, p99, max and mean of ``values`` (seconds, in any order)."""
+    v = sorted(values)
+    return {"n": len(v), "p50": percentile(v, 50), "p90": percentile(v, 90), "p99": percentile(v, 99),
+            "max": v[-1] if v else float("nan"), "mean": statistics.fmean(v) if v else float("nan")}
+
+
+def ms(seconds: float, digits: int | None = None) -> str:
+    """Seconds as milliseconds for a table: ``digits`` decimals, or 2/1/0 by size; ``-`` for NaN."""
+    if seconds != seconds:  # nan
+        return "-"
+    v = seconds * 1000
+    if digits is not None:
+        return f"{v:.{digits}f}"
+    return f"{v:.2f}" if v < 1 else f"{v:.1f}" if v < 100 else f"{v:.0f}"
+
+
 def table(headers: list[str], rows: list[list], align: str | None = None) -> str:
     """A Markdown table (pasteable into docs/PERFORMANCE.md)."""
     cells = [[str(c) for c in r] for r in rows]
@@ -131,6 +160,73 @@ def version_of(dist: str) -> str:
         return importlib_metadata.version(dist)
     except importlib_metadata.PackageNotFoundError:
         return "?"
+
+
+# --------------------------------------------------------------------------------------------
+# other work on this machine (it would distort the figures)
+# --------------------------------------------------------------------------------------------
+
+_BENCH_SCRIPT = re.compile(r"bench_[a-z_]+\.py")
+
+
+def _ancestors() -> set[int]:
+    """This process and the ones that started it (``make bench``, ``timeout ...``): not other work."""
+    pids, pid = set(), os.getpid()
+    while pid > 1 and pid not in pids:
+        pids.add(pid)
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                pid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            break
+    return pids
+
+
+def other_work() -> list[str]:
+    """Other benchmarks or test runs on this machine, as ``"<pid>: <command line>"``."""
+    found = []
+    mine = _ancestors()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) in mine:
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:
+            continue
+        if cmd.split(" ", 1)[0].rsplit("/", 1)[-1] in ("pgrep", "grep", "ps"):
+            continue  # someone looking for such work, not the work
+        if (_BENCH_SCRIPT.search(cmd) or "pytest" in cmd) and "--serve-echo" not in cmd:
+            found.append(f"{entry}: {cmd[:120]}")
+    return found
+
+
+SEEN_DURING_RUN: dict[str, str] = {}  # other benchmarks / test runs seen at a phase boundary
+
+
+def watched_note(msg: str) -> None:
+    """``note``; also records other benchmarks or test runs alive at that moment in ``SEEN_DURING_RUN``."""
+    note(msg)
+    for other in other_work():
+        SEEN_DURING_RUN.setdefault(other.split(":", 1)[0], f"{other} (at: {msg})")
+
+
+def warn_if_busy() -> None:
+    """The warning at the start of a run: a high load average, or other benchmarks / test runs."""
+    others = other_work()
+    load = os.getloadavg()[0]
+    if others or load > 0.5 * len(os.sched_getaffinity(0)):
+        say(f"WARNING: load average {load:.2f} on {len(os.sched_getaffinity(0))} CPUs before the run"
+            + (f"; other work running: {'; '.join(others)}" if others else "")
+            + ". The figures will be low and noisy.\n")
+
+
+def warn_other_work(results: dict) -> None:
+    """The warning at the end of a run (and ``results["other_work_seen"]``)."""
+    results["other_work_seen"] = list(SEEN_DURING_RUN.values())
+    if SEEN_DURING_RUN:
+        say("WARNING: other benchmarks or test runs were alive during this run (seen at phase boundaries); "
+            "the figures are distorted:\n" + "\n".join(f"- {v}" for v in SEEN_DURING_RUN.values()) + "\n")
 
 
 # --------------------------------------------------------------------------------------------
@@ -350,6 +446,97 @@ def rpc_latency_totals(metrics_port: int, service: str, method: str | None = Non
     return total, count
 
 
+_BUCKET_LINE = re.compile(r'^culture_rpc_latency_seconds_bucket\{([^}]*)\}\s+(\S+)$')
+_LE = re.compile(r'le="([^"]+)"')
+
+
+def rpc_latency_histogram(metrics_port: int, service: str, method: str) -> dict:
+    """One RPC's ``culture_rpc_latency_seconds`` histogram as the service has it now: ``sum``,
+    ``count`` and ``buckets`` (``[(upper bound, cumulative count)]``, ascending, ``+Inf`` last), and
+    ``scrape_seconds`` (how long ``/metrics`` took to answer)."""
+    started = time.perf_counter()
+    with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=120) as resp:
+        text = resp.read().decode()
+    scraped = time.perf_counter() - started
+    labels = (f'service="{service}"', f'method="{method}"')
+    buckets, total, count = [], 0.0, 0.0
+    for line in text.splitlines():
+        m = _BUCKET_LINE.match(line)
+        if m and all(x in m.group(1) for x in labels):
+            buckets.append((float(_LE.search(m.group(1)).group(1)), float(m.group(2))))
+            continue
+        m = _METRIC_LINE.match(line)
+        if m and all(x in m.group(2) for x in labels):
+            if m.group(1) == "sum":
+                total = float(m.group(3))
+            else:
+                count = float(m.group(3))
+    return {"sum": total, "count": count, "buckets": sorted(buckets), "scrape_seconds": scraped}
+
+
+def histogram_quantile(q: float, before: dict, after: dict) -> float:
+    """The ``q`` quantile (0..1) of the observations made between two ``rpc_latency_histogram``
+    readings, from the bucket counts, interpolated linearly inside the bucket that holds it (as
+    Prometheus' ``histogram_quantile``): accurate to the bucket's width. NaN without observations."""
+    old = dict(before["buckets"])
+    rows = [(le, n - old.get(le, 0.0)) for le, n in after["buckets"]]
+    total = rows[-1][1] if rows else 0.0
+    if total <= 0:
+        return float("nan")
+    rank, lower, below = q * total, 0.0, 0.0
+    for le, n in rows:
+        if n >= rank:
+            if le == float("inf"):
+                return lower  # beyond the last finite bound: the bound is all that is known
+            return lower + (le - lower) * ((rank - below) / (n - below) if n > below else 1.0)
+        lower, below = le, n
+    return lower
+
+
+def statement_kind(sql: str) -> str:
+    """``<VERB> <table>`` of a statement (``SELECT pg_advisory_xact_lock``, ``BEGIN ...`` as they are)."""
+    s = " ".join(sql.split())
+    head = s.split(" ", 1)[0].upper()
+    if head == "SELECT" and "pg_advisory_xact_lock" in s:
+        return "SELECT pg_advisory_xact_lock"
+    if head == "BEGIN":
+        return s
+    m = re.search(r"\b(?:FROM|INTO|UPDATE)\s+(\w+)", s, re.I)
+    return f"{head} {m.group(1) if m else '?'}"
+
+
+class StatementLog:
+    """Times every statement ``engine`` sends, at the cursor, while recording (``start`` .. ``stop``).
+
+    ``stop()`` returns ``[(kind, seconds, rows)]`` in order, ``kind`` from ``kind_of(sql)``
+    (default ``statement_kind``); ``rows`` is the number of parameter sets (an executemany's
+    batch, or 1)."""
+
+    def __init__(self, engine, kind_of=statement_kind):
+        from sqlalchemy import event
+
+        self.kind_of = kind_of
+        self.log: list | None = None
+        self._t0 = 0.0
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def _before(conn, cursor, statement, parameters, context, executemany):
+            self._t0 = time.perf_counter()
+
+        @event.listens_for(engine, "after_cursor_execute")
+        def _after(conn, cursor, statement, parameters, context, executemany):
+            if self.log is not None:
+                rows = len(parameters) if executemany and parameters is not None else 1
+                self.log.append((self.kind_of(statement), time.perf_counter() - self._t0, rows))
+
+    def start(self) -> None:
+        self.log = []
+
+    def stop(self) -> list:
+        log, self.log = self.log or [], None
+        return log
+
+
 # --------------------------------------------------------------------------------------------
 # throughput
 # --------------------------------------------------------------------------------------------
@@ -399,6 +586,39 @@ def run_callers(clusters: list, call, make_args, seconds: float, concurrency: in
             "cpu_s": cpu, "cpu_ms_per_call": {k: 1000 * v / calls for k, v in cpu.items()} if calls else {}}
 
 
+def rpc_client(amqp_uri: str, token: str | None = None, timeout: float = 120):
+    """A (not yet started) ``ClusterRpcProxy`` whose calls carry ``Bearer <token>``."""
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    context = {"authorization": f"Bearer {token}"} if token else {}
+    return ClusterRpcProxy({"AMQP_URI": amqp_uri}, context_data=context, timeout=timeout)
+
+
+def throughput(amqp_uri: str, label: str, call, make_args, seconds: float, concurrency: int,
+               servers: dict[str, int], token: str | list[str] | None = None, warmup: int = 3) -> dict:
+    """``concurrency`` green threads, each with its own ``rpc_client(token)``, calling for ``seconds``.
+
+    ``call(proxy)`` returns the method to call (it is asked once per caller, in caller order);
+    ``make_args()`` its arguments for one call. ``token``: one for every caller, or a list (caller
+    ``i`` gets ``token[i]``). Returns ``run_callers``' figures with ``label``, ``errors``,
+    ``errors_by_type`` and ``first_error``.
+    """
+    tokens = token if isinstance(token, list) else [token] * concurrency
+    errors: dict[str, int] = {}
+    first_error = [None]
+
+    def on_error(exc):
+        kind = getattr(exc, "exc_type", type(exc).__name__)
+        errors[kind] = errors.get(kind, 0) + 1
+        first_error[0] = first_error[0] or repr(exc)[:300]
+
+    figures = run_callers([rpc_client(amqp_uri, tokens[i]) for i in range(concurrency)], call, make_args, seconds,
+                          concurrency, servers, on_error, warmup)
+    head = {k: figures.pop(k) for k in ("calls", "seconds", "calls_per_s")}
+    return {"label": label, **head, "errors": sum(errors.values()), "errors_by_type": errors,
+            "first_error": first_error[0], **figures}
+
+
 # --------------------------------------------------------------------------------------------
 # databases
 # --------------------------------------------------------------------------------------------
@@ -442,6 +662,99 @@ class PostgresDatabases:
     def close(self) -> None:
         self.drop_all()
         self.admin.dispose()
+
+
+# --------------------------------------------------------------------------------------------
+# seeded rows straight into a service's tables
+# --------------------------------------------------------------------------------------------
+
+DISTRICTS = ["中山区", "西岗区", "沙河口区", "甘井子区", "旅顺口区", "金州区", "普兰店区", "瓦房店市", "庄河市",
+             "长海县"]
+
+
+def seeded_uuid(rng) -> str:
+    """A version-4 UUID drawn from ``rng`` (a ``random.Random``): the same ids on every run and backend."""
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def load_org_tree(url: str, model, seed: int, grassroots_per_district: int = 20) -> dict:
+    """A service's organisation copy (``model``: its ``OrgCopy``), what the follower would build from
+    registry events: a city federation, the 10 ``DISTRICTS`` federations and
+    ``grassroots_per_district`` grassroots unions under each, ids drawn from ``random.Random(seed)``.
+    Returns ``city`` (its id), ``districts`` and ``grassroots`` (the rows, with ``path``) and
+    ``count``."""
+    import random
+
+    from sqlalchemy import insert
+
+    from services.common.db import make_engine
+
+    rng = random.Random(seed)
+    city_id = seeded_uuid(rng)
+    rows = [{"id": city_id, "name": "大连市总工会", "kind": "city", "parent_id": None, "path": f"/{city_id}/",
+             "district": None}]
+    districts, grassroots = [], []
+    for d in DISTRICTS:
+        did = seeded_uuid(rng)
+        dpath = f"/{city_id}/{did}/"
+        district = {"id": did, "name": f"{d}总工会", "kind": "district", "parent_id": city_id, "path": dpath,
+                    "district": d}
+        rows.append(district)
+        districts.append(district)
+        for i in range(grassroots_per_district):
+            gid = seeded_uuid(rng)
+            g = {"id": gid, "name": f"大连{d[:2]}{i + 1:02d}集团有限公司工会", "kind": "grassroots", "parent_id": did,
+                 "path": f"{dpath}{gid}/", "district": d}
+            rows.append(g)
+            grassroots.append(g)
+    columns = set(model.__table__.c.keys())
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(insert(model.__table__), [{k: v for k, v in r.items() if k in columns} for r in rows])
+    finally:
+        engine.dispose()
+    return {"city": city_id, "districts": districts, "grassroots": grassroots, "count": len(rows)}
+
+
+def outbox_seq(url: str, outbox) -> int:
+    """The last ``seq`` in a service's ``outbox`` table (0 when empty)."""
+    from sqlalchemy import func, select
+
+    from services.common.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(select(func.coalesce(func.max(outbox.c.seq), 0))).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def wait_outbox_sent(url: str, outbox, timeout: float = 600, since: float | None = None) -> float:
+    """Seconds until the service's relay has published every pending event of ``outbox`` (NaN after
+    ``timeout``), counted from now or from ``since`` (a ``time.perf_counter()``, e.g. when the call
+    that wrote the events replied). On SQLite the relay holds the service's one pooled connection
+    batch after batch, so a scrape of its /metrics (the gauges read the database) waits for most of
+    the drain: counted from before that scrape, the drain is not hidden in it."""
+    from sqlalchemy import func, select
+
+    from services.common.db import make_engine
+
+    engine = make_engine(url)
+    started = time.perf_counter() if since is None else since
+    try:
+        while True:
+            with engine.connect() as conn:
+                pending = conn.execute(select(func.count()).where(outbox.c.sent_at.is_(None))).scalar_one()
+            if not pending:
+                return time.perf_counter() - started
+            if time.perf_counter() - started > timeout:
+                note(f"{pending} events still unsent after {timeout:.0f} s")
+                return float("nan")
+            eventlet.sleep(0.25)
+    finally:
+        engine.dispose()
 
 
 # --------------------------------------------------------------------------------------------

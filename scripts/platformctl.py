@@ -34,8 +34,8 @@ from pathlib import Path
 from services.common import config as cfg
 
 RUNNER = "services.common.run"  # python -m services.common.run <service>
-PLATFORM = ("registry", "events")  # the services built so far, in start order
-SEED_WHILE_RUNNING = {"events"}  # seeds that read from the services started before them
+PLATFORM = ("registry", "events", "talent", "awards")  # the services, in start order
+SEED_WHILE_RUNNING = {"events", "talent", "awards"}  # seeds that read from the services started before them
 RUN, LOG = cfg.var_dir() / "run", cfg.var_dir() / "log"
 DEAD = ("Z", "X", "x")  # /proc states of a process that has exited and is not reaped yet
 

@@ -22,6 +22,7 @@ import jwt
 from nameko.extensions import DependencyProvider
 
 from .errors import Forbidden, Unauthorized
+from .fields import unstorable
 
 ROLES = ("federation_admin", "district_admin", "unit_admin", "judge", "worker")
 ADMIN_ROLES = ("federation_admin", "district_admin", "unit_admin")
@@ -87,8 +88,13 @@ def decode_caller(authorization: str | None, secret: str) -> Caller:
     if org_id is not None and not isinstance(org_id, str):
         raise Unauthorized("invalid token: org_id must be a string")
     for claim, limit in CLAIM_LIMITS.items():
-        if len(str(claims.get(claim) or "")) > limit:
+        value = claims.get(claim)
+        if claim in ("sub", "name") and value is not None and not isinstance(value, str):
+            raise Unauthorized(f"invalid token: {claim} must be a string")
+        if len(str(value or "")) > limit:
             raise Unauthorized(f"invalid token: {claim} longer than {limit} characters")
+        if isinstance(value, str) and unstorable(value):  # the audit row could not keep it
+            raise Unauthorized(f"invalid token: {claim} holds a NUL character or a lone surrogate")
     return Caller(sub=str(claims["sub"]), name=str(claims.get("name") or claims["sub"]),
                   roles=tuple(roles), org_id=org_id)
 

@@ -23,6 +23,9 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validat
 
 from .clock import to_wire
 
+# What an ISO 8601 time is written with: Python's ``fromisoformat`` lets one stray character through
+# before the offset ("...10:00:00\x00+08:00" loads as 10:00+08:00).
+_TIME_CHARACTERS = re.compile(r"[0-9T:+\-.,ZW ]+")
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
@@ -81,6 +84,8 @@ class When(fields.AwareDateTime):
         return None if value is None else to_wire(value)
 
     def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and not _TIME_CHARACTERS.fullmatch(value):  # Python's parser
+            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE)  # skips some (a NUL)
         when = super()._deserialize(value, attr, data, **kwargs)
         try:
             in_range = EARLIEST <= when.astimezone(timezone.utc) < LATEST

@@ -380,3 +380,21 @@ class FollowerHandle:
         if session is not None and session.in_transaction():
             raise RuntimeError("catch_up()/rebuild() commit their own transactions: call them before "
                                "the worker uses its own session")
+
+
+def apply_log(session: Session, fetch, apply, types=None, page_size: int = 500) -> int:
+    """Apply a source's whole log with ``apply``, read through ``fetch(seq, limit)`` (its
+    ``events_since``), in ``session``, without moving any follower's position: for a demo seed that
+    needs the copy before its service runs (the service's follower then reads the log again, which
+    changes nothing, the applies being idempotent). Only ``types``, when given, as a follower would.
+    Returns how many events were applied."""
+    seq, applied = 0, 0
+    while True:
+        page = fetch(seq, page_size)
+        for envelope in page["items"]:
+            if types is None or envelope["type"] in types:
+                apply(session, envelope)
+                applied += 1
+        seq = page["next_seq"]
+        if len(page["items"]) < page_size:
+            return applied

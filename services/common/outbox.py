@@ -4,7 +4,8 @@
 commits or rolls back with the change that caused it. On PostgreSQL it first takes a
 transaction-scoped advisory lock, so events commit in ``seq`` order: a subscriber that reads the
 log up to ``seq`` N never later finds an N-1 appear (``seq`` may have gaps, from rolled-back
-transactions; it never goes back).
+transactions; it never goes back). ``emit_many()`` writes several events at once (one INSERT, the
+same lock): each still its own envelope, numbered in the order given.
 
 ``OutboxRelay`` publishes pending rows in ``seq`` order to the ``<service>.events`` topic exchange
 (routing key: the event type, as nameko's ``EventDispatcher`` does, so nameko's
@@ -18,15 +19,18 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 
 import eventlet
 from eventlet.queue import Empty, LightQueue
 from kombu import Connection, Exchange
 from marshmallow import Schema
 from nameko.extensions import DependencyProvider
+from nameko.messaging import QueueConsumer as NamekoQueueConsumer
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from .bulk import insert_rows
 from .clock import utcnow
 from .db import Database
 from .envelope import new_envelope
@@ -34,6 +38,7 @@ from .locks import advisory_lock_key, advisory_xact_lock, try_advisory_xact_lock
 from .metrics import OUTBOX_AGE, OUTBOX_BACKLOG, OUTBOX_PUBLISHED, MetricsServer
 
 log = logging.getLogger(__name__)
+SUBSCRIPTIONS_TIMEOUT = 30  # seconds the relay waits for the service's own consumers at start
 
 
 def event_exchange(service: str) -> Exchange:
@@ -42,7 +47,8 @@ def event_exchange(service: str) -> Exchange:
 
 
 class Outbox:
-    """Writes a service's events: ``emit(session, event_type, subject, data)``.
+    """Writes a service's events: ``emit(session, event_type, subject, data)``, or many at once with
+    ``emit_many(session, [(event_type, subject, data), ...])``.
 
     ``schemas`` maps every event type the service publishes to the marshmallow schema that dumps
     its ``data``; emitting an unknown type is a programming error (``KeyError``) and writes nothing.
@@ -65,6 +71,30 @@ class Outbox:
         ).scalar_one()
         envelope["seq"] = seq
         return envelope
+
+    def emit_many(self, session: Session, events: Iterable[tuple[str, str, dict]]) -> list[dict]:
+        """``emit`` for each ``(event_type, subject, data)``, in one INSERT: each event its own envelope,
+        the same advisory lock (taken once: it is held until the transaction ends either way),
+        ``seq`` ascending in the order given. An unknown type writes none of them (``KeyError``)."""
+        envelopes = [new_envelope(self.service, event_type, subject, self.schemas[event_type].dump(data))
+                     for event_type, subject, data in events]
+        if not envelopes:
+            return []
+        advisory_xact_lock(session, advisory_lock_key(self.service, "outbox"))
+        now = utcnow()
+        table = self.table
+        seq_of = dict(insert_rows(session, table, [
+            {"id": e["id"], "type": e["type"], "subject": e["subject"], "time": now,
+             "envelope": {k: v for k, v in e.items() if k != "seq"}} for e in envelopes],
+            returning=(table.c.id, table.c.seq), ordered=True))
+        previous = 0
+        for envelope in envelopes:
+            envelope["seq"] = seq_of[envelope["id"]]
+            if envelope["seq"] <= previous:
+                raise RuntimeError(f"{self.service}: outbox rows numbered out of order ({envelope['seq']} after "
+                                   f"{previous}); roll the transaction back")
+            previous = envelope["seq"]
+        return envelopes
 
     def since(self, session: Session, seq: int, limit: int) -> dict:
         """The event log after ``seq``, in order: ``{"items": [...], "next_seq": N}``."""
@@ -138,7 +168,19 @@ class OutboxRelay(DependencyProvider):
         if self._wake.qsize() == 0:
             self._wake.put(None)
 
+    def _wait_for_subscriptions(self) -> None:
+        """Publish nothing before this service's own queues are declared and consumed: an answer to
+        an event it publishes (talent's showcase request, answered by events within milliseconds)
+        must find its queue even on the service's very first start, when the queue is made."""
+        consumers = [ext for ext in self.container.subextensions if isinstance(ext, NamekoQueueConsumer)]
+        for consumer in consumers:
+            with eventlet.Timeout(SUBSCRIPTIONS_TIMEOUT, False):
+                consumer._consumers_ready.wait()
+            if not consumer._consumers_ready.ready():
+                log.warning("%s: the relay starts before the service's consumers are ready", self.outbox.service)
+
     def _run(self):
+        self._wait_for_subscriptions()
         backoff = self.poll_seconds
         connection = None
         while self._running:

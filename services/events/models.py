@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, MetaData, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from services.common import orgpath
+from services.common.orgcopy import OrgCopy
 from services.common.tables import NAMING_CONVENTION, UTCDateTime, add_kit_tables, prefix_index
 
 
@@ -23,18 +23,8 @@ class Base(DeclarativeBase):
 
 # --- the copy of the registry ----------------------------------------------------------------
 
-class Org(Base):
-    __tablename__ = "orgs"
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(20))
-    parent_id: Mapped[str | None] = mapped_column(String(36))
-    path: Mapped[str] = mapped_column(String(2000))  # "/root/.../own/" as in the registry
-    __table_args__ = (prefix_index("ix_orgs_path", "path"),)
-
-    @property
-    def ancestors(self) -> list[str]:
-        return orgpath.ancestors(self.path)
+class Org(OrgCopy, Base):
+    """The copy of a registry organisation (services.common.orgcopy)."""
 
 
 class Venue(Base):

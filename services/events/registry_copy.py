@@ -13,21 +13,21 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.common import orgpath
+from services.common.orgcopy import ORG_REGISTERED, upsert_org
 
 from .models import Org, Space, Venue
-from .schemas import RegistryOrg, RegistryStatusChanged, RegistryVenue
+from .schemas import RegistryStatusChanged, RegistryVenue
 from .usecases import activities
 
 TYPES = ("org_registered", "venue_registered", "venue_updated", "venue_status_changed")
-ORG, VENUE, STATUS_CHANGE = RegistryOrg(), RegistryVenue(), RegistryStatusChanged()
+VENUE, STATUS_CHANGE = RegistryVenue(), RegistryStatusChanged()
 
 
 def apply(session: Session, envelope: dict) -> None:
     """Apply one registry event to the copy (other types are ignored)."""
     kind = envelope["type"]
     if kind == "org_registered":
-        _upsert_org(session, ORG.load(envelope["data"]))
+        upsert_org(session, Org, ORG_REGISTERED.load(envelope["data"]))
     elif kind in ("venue_registered", "venue_updated"):
         _upsert_venue(session, VENUE.load(envelope["data"]))
     elif kind == "venue_status_changed":
@@ -36,13 +36,6 @@ def apply(session: Session, envelope: dict) -> None:
         if venue is not None:
             activities.flag_activities_at(session, venue, data["reason"])
     session.flush()
-
-
-def _upsert_org(session: Session, data: dict) -> None:
-    org = session.get(Org, data["id"]) or Org(id=data["id"])
-    org.name, org.kind, org.parent_id = data["name"], data["kind"], data["parent_id"]
-    org.path = orgpath.path_of(data["ancestors"])
-    session.add(org)
 
 
 def _upsert_venue(session: Session, data: dict) -> Venue | None:

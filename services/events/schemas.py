@@ -346,14 +346,6 @@ EVENT_SCHEMAS = {
 
 # --- events consumed -------------------------------------------------------------------------
 
-class RegistryOrg(Lenient):
-    id = fields.String(required=True)
-    name = fields.String(required=True)
-    kind = fields.String(required=True)
-    parent_id = fields.String(allow_none=True, load_default=None)
-    ancestors = fields.List(fields.String(), required=True)
-
-
 class RegistrySpace(Lenient):
     id = fields.String(required=True)
     name = fields.String(required=True)

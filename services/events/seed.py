@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import services.common  # noqa: F401
 
-import argparse
 import logging
-import os
 import random
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.common import config as cfg
+from services.common import seeding
 from services.common.auth import Caller
-from services.common.db import make_engine
+from services.common.follower import apply_log
 
 from . import domain
 from . import registry_copy
@@ -69,24 +67,10 @@ def _slot(venue: Venue, day: datetime, hours: float):
     return None
 
 
-def _copy_registry(session: Session, fetch, page_size: int = 500) -> None:
-    """The registry's log applied to the copy, so the season can book its venues before the service
-    runs. The follower's position stays where it is: at the service's start it reads the log again,
-    which changes nothing (the copy's applies are idempotent)."""
-    seq = 0
-    while True:
-        page = fetch(seq, page_size)
-        for envelope in page["items"]:
-            registry_copy.apply(session, envelope)
-        seq = page["next_seq"]
-        if len(page["items"]) < page_size:
-            return
-
-
 def seed(session: Session, fetch) -> dict:
     if session.scalar(select(func.count()).select_from(Brand)):
         return {}
-    _copy_registry(session, fetch)
+    apply_log(session, fetch, registry_copy.apply, registry_copy.TYPES)  # the copy, before the service runs
     root = session.scalars(select(Org).where(Org.parent_id.is_(None))).first()
     if root is None:
         raise SystemExit("the registry has no organisations yet: seed the registry first")
@@ -146,23 +130,7 @@ def seed(session: Session, fetch) -> dict:
 
 
 def main(argv=None) -> None:
-    import eventlet
-
-    eventlet.monkey_patch()
-    from nameko.standalone.rpc import ClusterRpcProxy
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", help="database URL (default: EVENTS_DATABASE_URL or var/events.db)")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    amqp = {"AMQP_URI": os.environ.get("AMQP_URI", cfg.DEFAULT_AMQP_URI)}
-
-    engine = make_engine(args.url or cfg.database_url("events"))
-    with ClusterRpcProxy(amqp, timeout=30) as proxy, Session(engine) as session:
-        counts = seed(session, proxy.registry.events_since)
-        session.commit()
-    engine.dispose()
-    log.info("seeded %s" % counts if counts else "events already has data: demo seed skipped")
+    seeding.main("events", __doc__, lambda session, rpc: seed(session, rpc.registry.events_since), argv)
 
 
 if __name__ == "__main__":

@@ -2,14 +2,15 @@
 write, and the per-space (and per-lecturer) lock that serialises concurrent schedulings."""
 from __future__ import annotations
 
-import uuid
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.common.auth import Caller
 from services.common.errors import NotFound
+from services.common.orgcopy import known_org
 from services.common.outbox import Outbox
+from services.common.query import new_id  # noqa: F401 (the use cases import it from here)
 from services.common.locks import advisory_lock_key, advisory_xact_lock
 
 from ..domain import ancestors, utcnow
@@ -19,15 +20,9 @@ from ..schemas import EVENT_SCHEMAS
 OUTBOX = Outbox("events", metadata, EVENT_SCHEMAS)
 
 
-def new_id() -> str:
-    return str(uuid.uuid4())
-
 
 def get_org(session: Session, org_id: str) -> Org:
-    org = session.get(Org, org_id)
-    if org is None:
-        raise NotFound(f"no organisation {org_id} (the events service knows organisations from registry events)")
-    return org
+    return known_org(session, Org, org_id, "events")
 
 
 def activity_for_write(session: Session, caller: Caller | None, activity_id: str) -> Activity:

@@ -263,6 +263,45 @@ def test_the_outbox_doubles_as_the_event_log(container_factory, rabbit_config, u
     assert func  # (imported for readers: the backlog is a COUNT over unsent rows)
 
 
+def test_emit_many_writes_each_event_as_emit_would_in_order_and_under_the_outbox_lock(urls, backend):
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from services.common.envelope import ENVELOPE
+    from services.common.locks import advisory_lock_key
+
+    engine = make_engine(urls["producer"])
+    try:
+        with Session(engine) as session:
+            first = OUTBOX.emit(session, "thing_made", "t0", {"id": "t0", "name": "零"})
+            many = OUTBOX.emit_many(session, [("thing_made", f"t{i}", {"id": f"t{i}", "name": f"物{i}", "x": 1})
+                                              for i in range(1, 2501)])  # more than one INSERT batch
+            if backend == "postgres":  # held until this transaction ends, as emit's is
+                other = create_engine(urls["producer"], poolclass=NullPool)
+                with other.connect() as conn:
+                    assert not conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"),
+                                            {"k": advisory_lock_key("kitprod", "outbox")}).scalar()
+                other.dispose()
+            assert OUTBOX.emit_many(session, []) == []
+            with pytest.raises(KeyError):  # an unknown type writes none of the batch
+                OUTBOX.emit_many(session, [("thing_made", "u", {"id": "u", "name": "u"}), ("no_such", "v", {})])
+            last = OUTBOX.emit(session, "thing_made", "t2501", {"id": "t2501", "name": "末"})
+            session.commit()
+    finally:
+        engine.dispose()
+    seqs = [e["seq"] for e in [first, *many, last]]
+    assert seqs == sorted(set(seqs)), "numbered in the order given, after and before the single emits"
+    assert len({e["id"] for e in many}) == 2500
+    stored = {r["seq"]: r for r in rows(urls["producer"], OUTBOX.table)}
+    assert sorted(stored) == seqs  # nothing else written
+    for envelope in many:
+        row = stored[envelope["seq"]]
+        assert (row["id"], row["type"], row["subject"]) == (envelope["id"], "thing_made", envelope["subject"])
+        assert dict(row["envelope"], seq=row["seq"]) == envelope  # the envelope emit would have written
+        assert envelope["data"] == {"id": envelope["subject"], "name": f"物{envelope['subject'][1:]}"}  # dumped
+        ENVELOPE.load(envelope)
+
+
 def test_a_write_request_delivered_twice_is_applied_once_and_answered_twice(
         container_factory, rabbit_config, urls):
     # What RabbitMQ does when a replica dies after replying and before acking: the same request

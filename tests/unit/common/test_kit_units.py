@@ -241,3 +241,17 @@ def test_an_envelope_missing_a_field_is_refused(missing):
     envelope = new_envelope("registry", "venue_registered", "venue-1", {})
     del envelope[missing]
     assert missing in ENVELOPE.validate(envelope)
+
+
+@pytest.mark.parametrize("claims", [{"sub": "a\x00b"}, {"sub": "a\ud800"}, {"name": "名\x00"}, {"org_id": "o\x00"},
+                                    {"name": 42}])
+def test_a_signed_token_whose_claims_no_database_could_store_is_unauthorized(claims):
+    import jwt as pyjwt
+
+    from services.common.auth import decode_caller
+    from services.common.errors import Unauthorized
+
+    token = pyjwt.encode({"sub": "u1", "roles": ["federation_admin"], "exp": 4_000_000_000, **claims}, "s" * 40,
+                         algorithm="HS256")
+    with pytest.raises(Unauthorized):
+        decode_caller(f"Bearer {token}", "s" * 40)

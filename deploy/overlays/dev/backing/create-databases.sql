@@ -1,2 +1,4 @@
 CREATE DATABASE registry OWNER culture;
 CREATE DATABASE events OWNER culture;
+CREATE DATABASE talent OWNER culture;
+CREATE DATABASE awards OWNER culture;

@@ -1,0 +1,61 @@
+"""Gauges whose label values come from a service's data (candidates by campaign and stage, the
+programme's batches), read from its database when Prometheus scrapes.
+
+``DatabaseCollector(families, read)``: ``families`` is ``[(name, help, [label names])]``;
+``read(session)`` returns ``{name: [(label values, value), ...]}``. One collector per process,
+registered once with Prometheus; every container of the service adds its database while it runs
+(``DatabaseGauges(collector)`` on the service class), and replicas on one database count once. A
+database that does not answer leaves its series out of that scrape (logged), never fails it.
+"""
+from __future__ import annotations
+
+import logging
+
+from nameko.extensions import DependencyProvider
+from prometheus_client import REGISTRY
+from prometheus_client.core import GaugeMetricFamily
+
+from .db import Database
+
+log = logging.getLogger(__name__)
+
+
+class DatabaseCollector:
+    def __init__(self, families: list[tuple[str, str, list[str]]], read):
+        self.families, self.read = families, read
+        self.databases: list[Database] = []
+        REGISTRY.register(self)
+
+    def collect(self):
+        families = {name: GaugeMetricFamily(name, doc, labels=labels) for name, doc, labels in self.families}
+        for db in {d.url: d for d in self.databases}.values():
+            try:
+                with db.session() as session:
+                    for name, samples in self.read(session).items():
+                        for labels, value in samples:
+                            families[name].add_metric(list(labels), value)
+            except Exception:  # noqa: BLE001 - a scrape never fails for a database that is away
+                log.warning("%s: the database did not answer", ", ".join(families), exc_info=True)
+        yield from families.values()
+
+
+class DatabaseGauges(DependencyProvider):
+    """Adds the service's database to ``collector`` while the container runs; gives workers nothing."""
+
+    def __init__(self, collector: DatabaseCollector):
+        self.collector = collector
+
+    def setup(self):
+        self.db = next(d for d in self.container.dependencies if isinstance(d, Database))
+
+    def start(self):
+        self.collector.databases.append(self.db)
+
+    def stop(self):
+        if self.db in self.collector.databases:
+            self.collector.databases.remove(self.db)
+
+    kill = stop
+
+    def get_dependency(self, worker_ctx):
+        return None

@@ -1,0 +1,34 @@
+"""The command line of a service's demo seed that reads from services already running:
+``seeding.main(service, doc, seed, argv)`` parses ``--url``, opens the service's database and a
+``ClusterRpcProxy`` (an operator's tool, like any client; a running service follows the others'
+logs through the kit instead), calls ``seed(session, rpc)``, commits, and logs what it wrote."""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+
+from sqlalchemy.orm import Session
+
+from . import config as cfg
+from .db import make_engine
+
+
+def main(service: str, doc: str, seed, argv=None) -> None:
+    import eventlet
+
+    eventlet.monkey_patch()
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--url", help=f"database URL (default: {service.upper()}_DATABASE_URL or var/{service}.db)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    log = logging.getLogger(f"{service}.seed")
+    amqp = {"AMQP_URI": os.environ.get("AMQP_URI", cfg.DEFAULT_AMQP_URI)}
+    engine = make_engine(args.url or cfg.database_url(service))
+    with ClusterRpcProxy(amqp, timeout=30) as rpc, Session(engine) as session:
+        counts = seed(session, rpc)
+        session.commit()
+    engine.dispose()
+    log.info("seeded %s" % counts if counts else f"{service} already has data: demo seed skipped")

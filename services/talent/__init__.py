@@ -1,0 +1,1 @@
+"""The talent service: the talent-search pipeline, from nomination to the talent pool."""
