@@ -4,6 +4,7 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 SERVICES := registry events talent awards
+TEST_JOBS ?= 3
 export PYTHONPATH := $(CURDIR)
 
 .PHONY: help install broker postgres migrate seed run up down status test test-fast bench validate-deploy clean
@@ -58,8 +59,9 @@ test: install
 	@echo "==> services the tests need"
 	@bash scripts/ensure_broker.sh --management
 	@bash scripts/ensure_postgres.sh
-	@echo "==> pytest"
-	@$(PY) -m pytest -q $(PYTEST_ARGS)
+	@echo "==> pytest ($(TEST_JOBS) processes at once; PYTEST_ARGS=... runs one pytest with those arguments)"
+	@if [ -n "$(PYTEST_ARGS)" ]; then $(PY) -m pytest -q $(PYTEST_ARGS); \
+	else $(PY) scripts/test_shards.py --jobs $(TEST_JOBS); fi
 
 bench: install broker postgres
 	@bash scripts/ensure_broker.sh --management

@@ -608,7 +608,7 @@ def in_process(url: str, world: dict, day0: date, booked: dict, rng: random.Rand
     from services.common.auth import decode_caller
     from services.common.db import make_engine
     from services.events import schemas as s
-    from services.events import usecases as uc
+    from services.events.usecases import activities as uc
 
     engine = make_engine(url)
     make_session = sessionmaker(bind=engine, expire_on_commit=False)

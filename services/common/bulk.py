@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from operator import itemgetter
 
 from sqlalchemy import Column, Table, insert, text
 from sqlalchemy.orm import Session
@@ -109,9 +110,17 @@ def _memo(processor):
 def _sqlite(session, dialect, table, names, rows, returning) -> list:
     quote = dialect.identifier_preparer.quote
     target = dialect.identifier_preparer.format_table(table)
-    processors = [(n, _memo(p) if p and _is_datetime(table.c[n]) else p)
-                  for n in names for p in [table.c[n].type.bind_processor(dialect)]]
-    values = [tuple(p(r[n]) if p else r[n] for n, p in processors) for r in rows]
+    get = itemgetter(*names) if len(names) > 1 else (lambda r, n=names[0]: (r[n],))
+    processed = [(i, _memo(p) if _is_datetime(table.c[n]) else p) for i, n in enumerate(names)
+                 for p in [table.c[n].type.bind_processor(dialect)] if p is not None]
+    if processed:  # apply the columns' bind processing (datetimes, JSON, booleans), column by column
+        values = [list(get(r)) for r in rows]
+        for i, process in processed:
+            for v in values:
+                v[i] = process(v[i])
+        values = list(map(tuple, values))
+    else:
+        values = [get(r) for r in rows]
     before = None
     if returning:
         # executemany returns no rows. The kit's SQLite transactions hold the write lock from their

@@ -36,14 +36,17 @@ class EnvelopeSchema(Schema):
 ENVELOPE = EnvelopeSchema()
 
 
-def new_envelope(service: str, event_type: str, subject: str, data: dict, *, schema_version: int = 1) -> dict:
-    """A new envelope without its ``seq``: the outbox numbers it when the row is written."""
+def new_envelope(service: str, event_type: str, subject: str, data: dict, *, schema_version: int = 1,
+                 time: str | None = None) -> dict:
+    """A new envelope without its ``seq``: the outbox numbers it when the row is written. ``time``:
+    the event's time as the wire writes it (``to_wire``), default now (``Outbox.prepare_many`` gives
+    a batch written at once one time)."""
     return {
         "specversion": "1.0",
         "id": str(uuid.uuid4()),
         "source": f"culture/{service}",
         "type": event_type,
-        "time": to_wire(utcnow()),
+        "time": to_wire(utcnow()) if time is None else time,
         "subject": str(subject),
         "seq": None,
         "schema_version": schema_version,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime
 from collections.abc import Iterable
 
 import eventlet
@@ -31,7 +32,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from .bulk import insert_rows
-from .clock import utcnow
+from .clock import to_wire, utcnow
 from .db import Database
 from .envelope import new_envelope
 from .locks import advisory_lock_key, advisory_xact_lock, try_advisory_xact_lock
@@ -73,15 +74,25 @@ class Outbox:
         return envelope
 
     def emit_many(self, session: Session, events: Iterable[tuple[str, str, dict]]) -> list[dict]:
-        """``emit`` for each ``(event_type, subject, data)``, in one INSERT: each event its own envelope,
-        the same advisory lock (taken once: it is held until the transaction ends either way),
-        ``seq`` ascending in the order given. An unknown type writes none of them (``KeyError``)."""
-        envelopes = [new_envelope(self.service, event_type, subject, self.schemas[event_type].dump(data))
-                     for event_type, subject, data in events]
+        """``emit`` for each ``(event_type, subject, data)``, in one INSERT: each event its own envelope
+        (its own id; the batch's one ``time``), the same advisory lock (taken once: it is held until
+        the transaction ends either way), ``seq`` ascending in the order given. An unknown type
+        writes none of them (``KeyError``). ``prepare_many`` + ``write_many``."""
+        return self.write_many(session, self.prepare_many(events))
+
+    def prepare_many(self, events: Iterable[tuple[str, str, dict]]) -> list[dict]:
+        """The envelopes ``emit_many`` writes, without their ``seq``: no I/O, so a bulk use case may
+        make them while its other writes run in the database (talent's ``close_round``)."""
+        wire_time = to_wire(utcnow())  # written at once: one time for the batch
+        return [new_envelope(self.service, event_type, subject, self.schemas[event_type].dump(data),
+                             time=wire_time) for event_type, subject, data in events]
+
+    def write_many(self, session: Session, envelopes: list[dict]) -> list[dict]:
+        """Writes envelopes from ``prepare_many`` (in their order) and numbers them."""
         if not envelopes:
             return []
+        now = datetime.fromisoformat(envelopes[0]["time"])  # the time prepare_many gave them
         advisory_xact_lock(session, advisory_lock_key(self.service, "outbox"))
-        now = utcnow()
         table = self.table
         seq_of = dict(insert_rows(session, table, [
             {"id": e["id"], "type": e["type"], "subject": e["subject"], "time": now,

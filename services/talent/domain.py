@@ -288,10 +288,13 @@ def rank_round(entrants: list[Entrant], sheets: list[Sheet], judges: list[Judge]
         for cid, value in per_candidate.items():
             values[cid].append(value)
 
+    in_field: dict[str, list[Entrant]] = {}
+    for e in entrants:
+        in_field.setdefault(e.field, []).append(e)
     results = []
     for field in FIELDS:
         scored = [(trimmed_mean(values[e.candidate_id]), median(values[e.candidate_id]), e)
-                  for e in entrants if e.field == field]
+                  for e in in_field.get(field, ())]
         scored.sort(key=lambda t: (-t[0], -t[1], t[2].nominated_at, t[2].candidate_id))
         for rank, (score, middle, e) in enumerate(scored, start=1):
             results.append(Result(candidate_id=e.candidate_id, field=field, score=round(score, SCORE_DECIMALS),

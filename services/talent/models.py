@@ -79,7 +79,7 @@ class Candidate(Base):
     channel: Mapped[str] = mapped_column(String(20))
     works: Mapped[list] = mapped_column(JSON)
     recommended_by_org_id: Mapped[str | None] = mapped_column(String(36))
-    status: Mapped[str] = mapped_column(String(20), index=True)
+    status: Mapped[str] = mapped_column(String(20))  # unindexed: see migration 0002
     round: Mapped[int] = mapped_column(Integer)         # the last round it entered (0: none yet)
     showcase: Mapped[dict | None] = mapped_column(JSON)  # the latest showcase outcome
     training: Mapped[list] = mapped_column(JSON)        # [{title, hours, at, by}]
@@ -88,6 +88,7 @@ class Candidate(Base):
                                                  cascade="all, delete-orphan")
     __table_args__ = (UniqueConstraint("campaign_id", "worker_id", "field", name="uq_candidates_person_field"),
                       prefix_index("ix_candidates_org_path", "org_path"))
+    # On PostgreSQL the table has fillfactor 70 (migration 0002): room for status changes in place.
 
 
 class Stage(Base):

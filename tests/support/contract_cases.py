@@ -224,18 +224,21 @@ class Caller:
 
 # --- "nothing changed" -----------------------------------------------------------------------
 
-def read_tables(database_url: str, metadata: MetaData, contents: Iterable[str] = ()) -> dict:
-    """Read straight from the service's database: ``"<table> rows"``, every table's row count;
-    ``"<table>"``, the rows (ordered by primary key) of each table named in ``contents``.
+def read_tables(database_url: str, metadata: MetaData, contents: Iterable[str] = (), ignore: Iterable[str] = ()) -> dict:
+    """Read straight from the service's database: ``"<table> rows"``, every table's row count (but
+    those named in ``ignore``); ``"<table>"``, the rows (ordered by primary key) of each table named
+    in ``contents``.
 
     SQLite: a plain ``sqlite3`` connection, not a second SQLAlchemy engine: the kit's engine opens
     every transaction with ``BEGIN IMMEDIATE``, and SQLite's busy wait blocks the whole OS thread,
     so waiting here for the service's write lock would stall the in-process service holding it. A
     bare ``SELECT`` on a WAL database takes no lock.
     """
-    contents = set(contents)
+    contents, ignore = set(contents), set(ignore)
     queries = {}
     for name, table in sorted(metadata.tables.items()):
+        if name in ignore:
+            continue
         queries[f"{name} rows"] = f'SELECT count(*) FROM "{name}"'
         if name in contents:
             keys = ", ".join(f'"{c.name}"' for c in table.primary_key.columns)

@@ -13,6 +13,7 @@ from services.common.auth import Caller
 from services.common.clock import utcnow
 from services.common.db import is_postgres
 from services.common.errors import Forbidden, InvalidState
+from services.common.gcpause import collector_paused
 
 from .. import domain
 from ..models import Nomination, Review, Reviewer
@@ -76,6 +77,7 @@ def counted_reviews(session: Session, cycle_id: str) -> list[tuple[str, int]]:
     return counted
 
 
+@collector_paused()  # 10,000 nominations make ~500,000 objects: no cyclic collection meanwhile
 def shortlist(session: Session, caller: Caller, cycle_id: str, top_n: int) -> dict:
     """After the nominations close: every nomination ruled again on what the copies hold now, the
     eligible ranked per category by mean review score (of the reviews ``counted_reviews`` counts),
@@ -83,8 +85,9 @@ def shortlist(session: Session, caller: Caller, cycle_id: str, top_n: int) -> di
 
     Read and written in bulk, whatever the cycle's size (10,000 nominations x 5 reviewers: see
     docs/PERFORMANCE.md): the nominations and the reviews are read as plain rows (no objects), every
-    nomination's ruling and placing is written in one statement (``_write_placings``), and only those
-    no longer eligible are loaded, after it, to announce it, in the order they were submitted."""
+    nomination's ruling and placing is written in one statement (``_write_placings``), only those no
+    longer eligible are loaded, after it, to announce it, in the order they were submitted, and
+    Python's cyclic garbage collector is paused meanwhile (``gcpause``)."""
     cycle = get_cycle(session, cycle_id, for_write=True)
     now = utcnow()
     if cycle.status == "open" and now < cycle.nominations_close_at:

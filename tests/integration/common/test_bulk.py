@@ -70,7 +70,7 @@ def test_rows_read_back_as_sqlalchemys_own_insert_writes_them_in_list_order(engi
         session.commit()
     assert read(engine) == expected
     assert read(engine)[0][4] == datetime(2026, 5, 1, 11, 31, 15, 123456, tzinfo=timezone.utc)  # the same instant
-    by_order = dict((order, seq) for seq, order in returned)
+    by_order = {order: seq for seq, order in returned}
     assert sorted(by_order) == list(range(1, 2501))
     assert [by_order[i] for i in range(1, 2501)] == sorted(by_order.values()), "sequence values in list order"
 
@@ -106,6 +106,5 @@ def test_what_it_cannot_store_is_refused_and_nothing_is_written(engine, value):
 def test_postgresql_refuses_a_float_that_is_not_finite(engine, backend):
     if backend != "postgres":
         pytest.skip("SQLite stores what the driver binds (NaN becomes NULL), as SQLAlchemy's insert does")
-    with Session(engine) as session:
-        with pytest.raises(ValueError):
-            insert_rows(session, things, [dict(row(1), score=math.inf)])
+    with Session(engine) as session, pytest.raises(ValueError):
+        insert_rows(session, things, [dict(row(1), score=math.inf)])

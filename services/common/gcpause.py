@@ -1,0 +1,36 @@
+"""Python's cyclic garbage collector paused for a bulk step: ``with collector_paused(): ...``.
+
+A use case that makes hundreds of thousands of objects at once (a shortlist of 10,000 nominations:
+rows, facts, rules, reasons, ballots) sets off hundreds of the collector's passes, several of them
+over the whole heap: a quarter to a third of its time (docs/PERFORMANCE.md). Nothing such a step
+makes needs the collector: reference counting frees it. The collector runs again once the step
+ends.
+
+The pause is process-wide (the worker's other green threads run without the collector meanwhile),
+so it is for steps of seconds. Pauses may nest or overlap (two green threads in bulk steps at once):
+the collector is enabled again when the last one ends, and only if it was enabled when the first
+began.
+"""
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+_depth = 0
+_was_enabled = False
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    global _depth, _was_enabled
+    if _depth == 0:
+        _was_enabled = gc.isenabled()
+        gc.disable()
+    _depth += 1
+    try:
+        yield
+    finally:
+        _depth -= 1
+        if _depth == 0 and _was_enabled:
+            gc.enable()
