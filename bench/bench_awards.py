@@ -64,39 +64,26 @@ What it does (figures only; it never asserts a timing):
 """
 from __future__ import annotations
 
+import boot  # noqa: F401  (first: the project on sys.path, eventlet monkey-patched; bench/boot.py)
+
+import argparse
+import hashlib
+import json
+import random
 import sys
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-import services.common  # noqa: E402,F401  (first: silences eventlet's deprecation banner)
-
-import eventlet  # noqa: E402
-
-eventlet.monkey_patch()
-
-import argparse  # noqa: E402
-import hashlib  # noqa: E402
-import json  # noqa: E402
-import logging  # noqa: E402
-import os  # noqa: E402
-import random  # noqa: E402
-import shutil  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-import uuid  # noqa: E402
-from datetime import datetime, timedelta, timezone  # noqa: E402
-
-from common import (  # noqa: E402  (bench/common.py)
-    MAX_WORKERS, Broker, PostgresDatabases, Server, StatementLog, add_connection_args, cpu_snapshot,
-    environment, finish, free_port, histogram_quantile, load_org_tree, ms, open_postgres, outbox_seq, percentile,
-    rpc_client, rpc_latency_histogram, rpc_latency_totals, say, seeded_uuid, serve_echo, start_echo, table,
-    throughput, wait_outbox_sent, warn_if_busy, warn_other_work, watched_note)
-from common import start_service as _start_service  # noqa: E402
-
-logging.getLogger("amqp").setLevel(logging.ERROR)  # publisher-confirm noise while proxies close
+from common import (
+    PostgresDatabases, Server, add_run_args, add_throughput_args, analyse, bench_parser, end_backend, free_port,
+    load_org_tree, migrated_databases, note, outbox_seq, parse_args, run_benchmark, seeded_uuid, start_service,
+    wait_outbox_sent)
+from measure import Timers, rpc_client, rpc_latency_histogram, run_in_process, throughput, timed_call
+from report import (
+    histogram_quantile, ms, percentile, print_cpu_used, print_outcomes, print_statement_kinds, print_throughput,
+    print_throughput_summary, say, secs, table)
 
 JWT_SECRET = "bench-awards-secret-" + uuid.uuid4().hex
 FED_SUB = "bench-fed"
@@ -117,35 +104,23 @@ KINDS = ("venue", "brand", "group", "talent", "org", "work")
 TIERS = ("backbone", "top_talent", "leading_figure")
 
 
-def note(msg: str) -> None:
-    watched_note(msg)
-
-
-def seconds(value: float) -> str:
-    return "-" if value != value else f"{value:.2f}"
-
-
-def start_awards(amqp_uri: str, database_url: str, metrics_port: int, tmp: Path) -> Server:
-    return _start_service("awards", amqp_uri, database_url, metrics_port, tmp, CULTURE_JWT_SECRET=JWT_SECRET)
-
-
-def _insert(engine, table, rows: list[dict]) -> None:
+def _load(url: str, tables: list[tuple]) -> float:
+    """Inserts the rows of each ``(table, rows)`` in turn (SQLAlchemy core, batches of ``BATCH``);
+    the seconds it took."""
     from sqlalchemy import insert
 
-    for b0 in range(0, len(rows), BATCH):
-        with engine.begin() as conn:
-            conn.execute(insert(table), rows[b0:b0 + BATCH])
+    from services.common.db import make_engine
 
-
-def _analyse(engine) -> bool:
-    from sqlalchemy import text
-
-    if engine.dialect.name != "postgresql":
-        return False
-    # What autovacuum does on its own within a minute of a bulk load.
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("ANALYZE"))
-    return True
+    started = time.perf_counter()
+    engine = make_engine(url)
+    try:
+        for table, rows in tables:
+            for b0 in range(0, len(rows), BATCH):
+                with engine.begin() as conn:
+                    conn.execute(insert(table), rows[b0:b0 + BATCH])
+    finally:
+        engine.dispose()
+    return time.perf_counter() - started
 
 
 # --------------------------------------------------------------------------------------------
@@ -227,20 +202,11 @@ def make_world(orgs: dict, n: int, seed: int) -> dict:
 
 
 def load_world(url: str, world: dict) -> float:
-    from services.common.db import make_engine
     from services.awards.models import ActivityCopy, ActivityVenue, GroupCopy, TalentCopy, VenueCopy
 
-    started = time.perf_counter()
-    engine = make_engine(url)
-    try:
-        _insert(engine, VenueCopy.__table__, world["venues"])
-        _insert(engine, ActivityCopy.__table__, world["activities"])
-        _insert(engine, ActivityVenue.__table__, world["activity_venues"])
-        _insert(engine, GroupCopy.__table__, world["groups"])
-        _insert(engine, TalentCopy.__table__, world["talents"])
-    finally:
-        engine.dispose()
-    return time.perf_counter() - started
+    return _load(url, [(VenueCopy.__table__, world["venues"]), (ActivityCopy.__table__, world["activities"]),
+                       (ActivityVenue.__table__, world["activity_venues"]), (GroupCopy.__table__, world["groups"]),
+                       (TalentCopy.__table__, world["talents"])])
 
 
 # --------------------------------------------------------------------------------------------
@@ -336,20 +302,11 @@ def make_cycle(world: dict, programme: str, n: int, reviewers: int, seed: int, l
 
 
 def load_cycle(url: str, c: dict) -> float:
-    from services.common.db import make_engine
     from services.awards.models import Cycle, Nomination, QuotaCount, Review, Reviewer
 
-    started = time.perf_counter()
-    engine = make_engine(url)
-    try:
-        _insert(engine, Cycle.__table__, [c["cycle"]])
-        _insert(engine, QuotaCount.__table__, c["quota"])
-        _insert(engine, Nomination.__table__, c["nominations"])
-        _insert(engine, Reviewer.__table__, c["panel"])
-        _insert(engine, Review.__table__, c["reviews"])
-    finally:
-        engine.dispose()
-    return time.perf_counter() - started
+    return _load(url, [(Cycle.__table__, [c["cycle"]]), (QuotaCount.__table__, c["quota"]),
+                       (Nomination.__table__, c["nominations"]), (Reviewer.__table__, c["panel"]),
+                       (Review.__table__, c["reviews"])])
 
 
 def index_world(world: dict) -> None:
@@ -423,29 +380,6 @@ def eligibility_latency(amqp_uri: str, fed: str, cycles: list[dict], per_kind: i
 # the shortlist over RPC, what it wrote, and a digest of it
 # --------------------------------------------------------------------------------------------
 
-def shortlist_over_rpc(amqp_uri: str, fed: str, cycle_id: str, top_n: int, port: int,
-                       servers: dict[str, int], before: tuple[float, float] | None = None) -> dict:
-    """``before``: the shortlist histogram's (sum, count) when the previous shortlist was read (a
-    scrape reads the awards figures from the database: seconds at this size)."""
-    with rpc_client(amqp_uri, fed, timeout=1800) as p:
-        p.awards.health()  # the reply queue and connection exist before the clock starts
-        sum0, count0 = before or rpc_latency_totals(port, "awards", "shortlist")
-        cpu0 = cpu_snapshot(servers)
-        t0 = time.perf_counter()
-        error = None
-        try:
-            reply = p.awards.shortlist(cycle_id, top_n)
-        except Exception as exc:  # noqa: BLE001 - reported with the figures
-            reply, error = None, repr(exc)[:500]
-        round_trip = time.perf_counter() - t0
-        cpu1 = cpu_snapshot(servers)
-        sum1, count1 = rpc_latency_totals(port, "awards", "shortlist")
-    server = (sum1 - sum0) / (count1 - count0) if count1 > count0 else float("nan")
-    return {"round_trip": round_trip, "server": server, "reply": reply, "error": error, "totals": (sum1, count1),
-            "reply_bytes": len(json.dumps(reply, ensure_ascii=False)) if reply else 0,
-            "cpu_s": {k: cpu1[k] - cpu0.get(k, 0.0) for k in cpu1}}
-
-
 def check_shortlist(url: str, c: dict, reply: dict | None, after_seq: int, top_n: int) -> dict:
     """What the shortlist wrote, against what the loaded data implies; a digest of it (nominations'
     status, eligibility, reasons, mean and rank by id; the events; the reply), the same on both
@@ -514,7 +448,11 @@ def shortlist_cycle(backend: str, args, amqp_uri: str, url: str, fed: str, c: di
     outbox = metadata.tables["outbox"]
     seq0 = outbox_seq(url, outbox)
     note(f"{backend}: shortlist {c['programme']} over RPC")
-    res = shortlist_over_rpc(amqp_uri, fed, c["cycle"]["id"], args.top_n, port, servers, before)
+    # ``before``: the histogram's (sum, count) when the previous shortlist was read (a scrape reads the
+    # awards figures from the database: seconds at this size)
+    res = timed_call(amqp_uri, fed, "awards", "shortlist", (c["cycle"]["id"], args.top_n), port, servers, before)
+    res.pop("replied_at")
+    res["reply_bytes"] = len(json.dumps(res["reply"], ensure_ascii=False)) if res["reply"] else 0
     note(f"{backend}: shortlist {c['programme']} took {res['round_trip']:.2f} s round trip, {res['server']:.2f} s "
          "server" + (f"; ERROR {res['error']}" if res["error"] else ""))
     drained = wait_outbox_sent(url, outbox)
@@ -561,12 +499,9 @@ def nominate_throughput(backend: str, args, amqp_uri: str, url: str, fed: str, w
         return nominate
 
     note(f"{backend}: throughput nominate ({args.seconds:g} s)")
-    sum0, count0 = rpc_latency_totals(port, "awards", "nominate")
-    tp = throughput(amqp_uri, f"awards.nominate ({args.concurrency} callers, a venue into an open cycle)", call,
-                    lambda: (), args.seconds, args.concurrency, servers, token=fed)
-    sum1, count1 = rpc_latency_totals(port, "awards", "nominate")
-    tp["server_ms"] = 1000 * (sum1 - sum0) / (count1 - count0) if count1 > count0 else float("nan")
-    return tp
+    return throughput(amqp_uri, f"awards.nominate ({args.concurrency} callers, a venue into an open cycle)", call,
+                      lambda: (), args.seconds, args.concurrency, servers, token=fed,
+                      metrics=(port, "awards", "nominate"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -580,100 +515,32 @@ PHASES = [("nominations", "facts_for"), ("nominations", "rule"), ("nominations",
           ("review", "_write_placings")]
 
 
-class Phases:
-    """Wraps the module functions of ``PHASES`` with timers while in use (``with Phases() as p``);
-    ``p.times``: ``{"module.function": (calls, seconds)}``."""
-
-    def __init__(self):
-        from services.awards import domain
-        from services.awards.usecases import nominations, review
-
-        self.modules = {"nominations": nominations, "review": review, "domain": domain}
-        self.times: dict[str, list] = {}
-        self.saved = []
-
-    def __enter__(self):
-        for mod_name, fn_name in PHASES:
-            module = self.modules[mod_name]
-            fn = getattr(module, fn_name, None)
-            if fn is None:
-                continue
-            slot = self.times.setdefault(f"{mod_name}.{fn_name}", [0, 0.0])
-
-            def timed(*a, _fn=fn, _slot=slot, **kw):
-                t0 = time.perf_counter()
-                try:
-                    return _fn(*a, **kw)
-                finally:
-                    _slot[0] += 1
-                    _slot[1] += time.perf_counter() - t0
-            self.saved.append((module, fn_name, fn))
-            setattr(module, fn_name, timed)
-        return self
-
-    def __exit__(self, *exc):
-        for module, fn_name, fn in self.saved:
-            setattr(module, fn_name, fn)
-
-
 def in_process_shortlist(args, url: str, world: dict, fed: str) -> dict:
     """``review.shortlist`` + commit as the worker runs them (no RPC), on one more loaded cycle,
     every statement timed, and what it calls (``PHASES``)."""
-    from sqlalchemy.orm import sessionmaker
-
-    from services.awards.usecases import review
+    from services.awards import domain
+    from services.awards.usecases import nominations, review
     from services.common.auth import decode_caller
     from services.common.db import make_engine
 
     programme = args.in_process_programme
     c = make_cycle(world, programme, args.nominations, args.reviewers, args.seed, "in process")
     load_cycle(url, c)
-    engine = make_engine(url)
-    _analyse(engine)
-    make_session = sessionmaker(bind=engine, expire_on_commit=False)
+    modules = {"nominations": nominations, "review": review, "domain": domain}
+    timers = Timers([(f"{m}.{f}", modules[m], f) for m, f in PHASES], cpu=False)
     caller = decode_caller(f"Bearer {fed}", JWT_SECRET)
-    statements = StatementLog(engine)
-    profiler = None
-    if args.profile:
-        import cProfile
-
-        profiler = cProfile.Profile()
-    phases = Phases()
+    engine = make_engine(url)
     try:
-        session = make_session()
-        statements.start()
-        t0, cpu0 = time.perf_counter(), time.process_time()
-        if profiler:
-            profiler.enable()
-        try:
-            with phases:
-                reply = review.shortlist(session, caller, c["cycle"]["id"], args.top_n)
-            tc = time.perf_counter()
-            session.commit()
-            t1, cpu1 = time.perf_counter(), time.process_time()
-        finally:
-            if profiler:
-                profiler.disable()
-            session.close()
-            log = statements.stop()
+        analyse(engine)
+        r = run_in_process(engine, lambda session: review.shortlist(session, caller, c["cycle"]["id"], args.top_n),
+                           timers, args.profile_lines if args.profile else None)
     finally:
         engine.dispose()
-    kinds: dict[str, dict] = {}
-    for kind, d, rows in log:
-        k = kinds.setdefault(kind, {"count": 0, "seconds": 0.0, "rows": 0})
-        k["count"] += 1
-        k["seconds"] += d
-        k["rows"] += rows
-    out = {"programme": programme, "total": t1 - t0, "cpu": cpu1 - cpu0, "commit": t1 - tc,
-           "sql": sum(d for _, d, _ in log), "statements": len(log), "kinds": kinds, "items": len(reply["items"]),
-           "phases": {k: {"calls": v[0], "seconds": v[1]} for k, v in phases.times.items()}}
-    if profiler:
-        import io
-        import pstats
-
-        buf = io.StringIO()
-        pstats.Stats(profiler, stream=buf).sort_stats("cumulative").print_stats(args.profile_lines)
-        out["profile"] = buf.getvalue()
+    out = {"programme": programme, "total": r["total"], "cpu": r["cpu"], "commit": r["commit"], "sql": r["sql"],
+           "statements": r["statements"], "kinds": r["kinds"], "items": len(r["reply"]["items"]),
+           "phases": {k: {"calls": calls, "seconds": wall} for k, (calls, wall, _cpu) in timers.figures.items()}}
+    if "profile" in r:
+        out["profile"] = r["profile"]
     return out
 
 
@@ -709,53 +576,15 @@ def print_shortlists(backend: str, lists: list[dict], reviewers: int) -> None:
     rows = []
     for s in lists:
         ck = s["check"] or {}
-        rows.append([s["programme"], f"{s['nominations']:,} x {reviewers}", f"{s['reviews']:,}", seconds(s["server"]),
-                     seconds(s["round_trip"]), f"{s['reply_bytes'] / 1e6:.1f} MB",
+        rows.append([s["programme"], f"{s['nominations']:,} x {reviewers}", f"{s['reviews']:,}", secs(s["server"]),
+                     secs(s["round_trip"]), f"{s['reply_bytes'] / 1e6:.1f} MB",
                      str((ck.get("statuses") or {}).get("shortlisted", "-")), str(ck.get("newly_ineligible", "-")),
-                     seconds(s["relay_seconds"]), ck.get("digest", "-")])
+                     secs(s["relay_seconds"]), ck.get("digest", "-")])
     say(table(["programme", "nominations x reviewers", "reviews", "server s", "round trip s", "reply",
                "shortlisted", "newly ineligible (events)", "relay publishes, s", "digest of what it wrote"], rows))
-    say("\nCPU used during the shortlist (s), by process:\n")
-    say(table(["programme"] + [p for p in PARTIES if p != "echo server"] + ["total"],
-              [[s["programme"]] + [f"{s['cpu_s'].get(p, 0):.2f}" for p in PARTIES if p != "echo server"]
-               + [f"{sum(s['cpu_s'].values()):.2f}"] for s in lists]))
-    for s in lists:
-        if s["error"]:
-            say(f"\nERROR ({s['programme']}): {s['error']}")
-        elif s["check"]["problems"]:
-            say(f"\nUNEXPECTED result ({s['programme']}): {'; '.join(s['check']['problems'])}")
-        else:
-            ck = s["check"]
-            say(f"\n{s['programme']}: statuses {ck['statuses']}, events {ck['events']} "
-                f"({ck['regained']} eligible again since they were nominated)")
-    slow = [s["programme"] for s in lists if not s["server"] < 2.0]
-    if slow:
-        say(f"\nOVER 2 s of server time: {', '.join(slow)}")
-    say()
-
-
-def print_throughput(backend: str, tps: list[dict], concurrency: int) -> None:
-    echo = tps[0]["calls_per_s"]
-    say(f"### throughput, {concurrency} concurrent callers ({backend})\n")
-    rows = []
-    for tp in tps:
-        is_echo = tp["label"].startswith("bench_echo")
-        rows.append([tp["label"], str(tp["calls"]), f"{tp['calls_per_s']:.0f}",
-                     "1" if is_echo else f"{tp['calls_per_s'] / echo:.3f}", f"{tp['mean_ms']:.1f}",
-                     f"{tp['p99_ms']:.1f}", "-" if is_echo else ms(tp["server_ms"] / 1000), str(tp["errors"])])
-    say(table(["call", "calls", "calls/s", "ratio to echo", "mean ms", "p99 ms", "server ms (mean)", "errors"], rows))
-    say("\nCPU used per call (ms), by process:\n")
-    rows = []
-    for tp in tps:
-        per = tp["cpu_ms_per_call"]
-        busy = sum(tp["cpu_s"].values()) / tp["seconds"]
-        rows.append([tp["label"].split(" (")[0]] + [f"{per.get(p, 0):.2f}" for p in PARTIES]
-                    + [f"{sum(per.values()):.2f}", f"{busy * 100:.0f}%"])
-    say(table(["call"] + PARTIES + ["total", "CPU busy (100% a core)"], rows))
-    for tp in tps:
-        if tp["errors"]:
-            say(f"\n{tp['label']}: errors {tp['errors_by_type']}, first: {tp['first_error']}")
-    say()
+    print_cpu_used("shortlist", "programme", [(s["programme"], s["cpu_s"]) for s in lists], PARTIES)
+    print_outcomes(lists, "programme", lambda s, ck: f"{s['programme']}: statuses {ck['statuses']}, events "
+                   f"{ck['events']} ({ck['regained']} eligible again since they were nominated)")
 
 
 def print_in_process(backend: str, r: dict, n: int, reviewers: int) -> None:
@@ -764,8 +593,8 @@ def print_in_process(backend: str, r: dict, n: int, reviewers: int) -> None:
     python = r["total"] - r["sql"]
     say(table(["total s", "CPU of this process, s", "statements", "in cursor.execute, s", "of which commit, s",
                "the rest (Python), s"],
-              [[seconds(r["total"]), seconds(r["cpu"]), str(r["statements"]), seconds(r["sql"]), seconds(r["commit"]),
-                seconds(python)]]))
+              [[secs(r["total"]), secs(r["cpu"]), str(r["statements"]), secs(r["sql"]), secs(r["commit"]),
+                secs(python)]]))
     say("\nwhat the use case calls (each timed as a whole, its SQL included; the rest is the use case's own "
         "loop, its other queries and the commit):\n")
     rows = [[k, f"{v['calls']:,}", f"{v['seconds']:.3f}", f"{100 * v['seconds'] / r['total']:.0f}%"]
@@ -773,15 +602,7 @@ def print_in_process(backend: str, r: dict, n: int, reviewers: int) -> None:
     rest = r["total"] - sum(v["seconds"] for v in r["phases"].values())
     rows.append(["the rest", "", f"{rest:.3f}", f"{100 * rest / r['total']:.0f}%"])
     say(table(["function", "calls", "s", "share of total"], rows, "lrrr"))
-    say("\nstatements, by kind:\n")
-    say(table(["statement", "count", "parameter sets", "s", "share of total"],
-              [[k, str(v["count"]), f"{v['rows']:,}", f"{v['seconds']:.3f}", f"{100 * v['seconds'] / r['total']:.0f}%"]
-               for k, v in sorted(r["kinds"].items(), key=lambda kv: -kv[1]["seconds"])], "lrrrr"))
-    if r.get("profile"):
-        say("\ncProfile (cumulative):\n\n```")
-        say(r["profile"].rstrip())
-        say("```")
-    say()
+    print_statement_kinds(r)
 
 
 # --------------------------------------------------------------------------------------------
@@ -793,12 +614,8 @@ def run_backend(backend: str, args, amqp_uri: str, tmp: Path, echo: Server, pg: 
     from services.awards.models import Org
     from services.common.auth import issue_token
     from services.common.db import make_engine
-    from services.common.migrate import upgrade
 
-    url = f"sqlite:///{tmp / 'awards-bench.db'}" if backend == "sqlite" else pg.create()
-    say(f"\n## {backend}\n")
-    note(f"{backend}: migrating")
-    upgrade("awards", url)
+    [url] = migrated_databases(backend, tmp, pg, "awards")
     # Enough organisations that each one nominated in a cycle (golden_ribbon: a quarter of them) is a
     # different one.
     orgs = load_org_tree(url, Org, args.seed, grassroots_per_district=max(20, args.nominations // 25))
@@ -810,7 +627,7 @@ def run_backend(backend: str, args, amqp_uri: str, tmp: Path, echo: Server, pg: 
     cycle_seconds = sum(load_cycle(url, c) for c in cycles)
     engine = make_engine(url)
     try:
-        analysed = _analyse(engine)
+        analysed = analyse(engine)
     finally:
         engine.dispose()
     say(f"copies: {orgs['count']} orgs, {len(world['venues']):,} venues, {len(world['activities']):,} completed "
@@ -820,7 +637,7 @@ def run_backend(backend: str, args, amqp_uri: str, tmp: Path, echo: Server, pg: 
         f"{args.nominations * args.reviewers:,} reviews each in {cycle_seconds:.1f} s"
         + (" (then ANALYZE, as autovacuum would)" if analysed else "") + "\n")
     port = free_port()
-    awards = start_awards(amqp_uri, url, port, tmp)
+    awards = start_service("awards", amqp_uri, url, port, tmp, CULTURE_JWT_SECRET=JWT_SECRET)
     fed = issue_token(JWT_SECRET, sub=FED_SUB, roles=["federation_admin"], org_id=orgs["city"], ttl_seconds=86400)
     servers = {"echo server": echo.pid, "awards server": awards.pid}
     out = {"backend": backend, "orgs": orgs["count"], "activities": len(world["activities"]),
@@ -836,16 +653,14 @@ def run_backend(backend: str, args, amqp_uri: str, tmp: Path, echo: Server, pg: 
         print_shortlists(backend, out["shortlists"], args.reviewers)
         if not args.skip_throughput:
             tps = [echo_tp, nominate_throughput(backend, args, amqp_uri, url, fed, world, port, servers)]
-            print_throughput(backend, tps, args.concurrency)
+            print_throughput(backend, tps, args.concurrency, PARTIES, server_column=True)
             out["throughput"] = tps
         if args.in_process:
             note(f"{backend}: shortlist in this process")
             out["in_process"] = in_process_shortlist(args, url, world, fed)
             print_in_process(backend, out["in_process"], args.nominations, args.reviewers)
     finally:
-        awards.stop()
-        if backend == "postgres":
-            pg.drop_all()
+        end_backend(backend, pg, awards)
     return out
 
 
@@ -859,27 +674,20 @@ def print_summary(results: dict, args) -> None:
     say(f"\n## summary: shortlist, {args.nominations:,} nominations x {args.reviewers} reviewers, server time s "
         "(round trip s)\n")
     say(table(["shortlist"] + [b["backend"] for b in backends],
-              [[p] + [f"{seconds(b['shortlists'][i]['server'])} ({seconds(b['shortlists'][i]['round_trip'])})"
+              [[p] + [f"{secs(b['shortlists'][i]['server'])} ({secs(b['shortlists'][i]['round_trip'])})"
                       for b in backends] for i, p in enumerate(args.programmes)]))
     digests = [s["check"]["digest"] if s["check"] else "-" for b in backends for s in b["shortlists"]]
     same = len(backends) > 1 and all(digests[i] == digests[i + len(args.programmes)] for i in range(len(args.programmes)))
     say(f"\ndigests of what the shortlists wrote: {', '.join(digests[:len(args.programmes)])}"
         + (" (the same on every backend)" if same else "" if len(backends) == 1 else
            f"; DIFFERENT on {backends[1]['backend']}: {', '.join(digests[len(args.programmes):])}"))
-    if not args.skip_throughput:
-        say("\n## summary: throughput, calls/s (ratio to echo)\n")
-        echo_cps = backends[0]["throughput"][0]["calls_per_s"]
-        say(table(["call"] + [b["backend"] for b in backends],
-                  [["bench_echo.echo (same run, shared)"] + [f"{echo_cps:.0f} (1)"] * len(backends),
-                   ["awards.nominate"] + [
-                       f"{b['throughput'][1]['calls_per_s']:.0f} ({b['throughput'][1]['calls_per_s'] / echo_cps:.3f})"
-                       for b in backends]]))
     say()
+    if not args.skip_throughput:
+        print_throughput_summary(results, "awards", ("nominate",), 3)
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
+    parser = bench_parser(__doc__)
     parser.add_argument("--nominations", type=int, default=10_000, help="nominations in each closed cycle")
     parser.add_argument("--reviewers", type=int, default=5, help="reviewers of each cycle (each reviews every one)")
     parser.add_argument("--programmes", type=lambda v: v.split(","),
@@ -888,8 +696,7 @@ def main(argv=None) -> int:
     parser.add_argument("--top-n", type=int, default=50, help="the shortlist's top_n (per category)")
     parser.add_argument("--eligibility-per-kind", type=int, default=50,
                         help="eligibility calls per nominee kind (nominations picked at random)")
-    parser.add_argument("--seconds", type=float, default=10, help="duration of each throughput measurement")
-    parser.add_argument("--concurrency", type=int, default=8, help="concurrent callers for nominate throughput")
+    add_throughput_args(parser, "concurrent callers for nominate throughput")
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--in-process", action=argparse.BooleanOptionalAction, default=True,
                         help="also shortlist one more cycle in this process, every statement timed")
@@ -897,63 +704,22 @@ def main(argv=None) -> int:
                         help="the programme of the cycle shortlisted in this process")
     parser.add_argument("--profile", action="store_true", help="cProfile the in-process shortlist")
     parser.add_argument("--profile-lines", type=int, default=30)
-    parser.add_argument("--seed", type=int, default=20251125)
-    add_connection_args(parser, "an existing database on the server where bench_<random> databases are created")
-    args = parser.parse_args(argv)
-    if args.serve_echo:
-        serve_echo(args.serve_echo)
-        return 0
+    add_run_args(parser)
+    args = parse_args(parser, argv)
     bad = [p for p in args.programmes if p not in PROGRAMMES]
     if bad:
         parser.error(f"--programmes: {', '.join(PROGRAMMES)}, not {', '.join(bad)}")
     if datetime.now(timezone.utc) < CLOSE + timedelta(days=45):
         parser.error(f"the loaded cycles close at {CLOSE.isoformat()}: this machine's clock is before that")
 
-    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
-    broker = Broker(args.amqp_uri, args.management_url, vhost_prefix="bench_awards_", rabbitmqctl_version=False,
-                    api_hint="")
-    pg, pg_version = open_postgres(args, backends)
+    def echo_payload() -> dict:
+        return {"cycle_id": str(uuid.uuid4()), "data": nominate_payload(
+            {"id": str(uuid.uuid4()), "name": "中山区职工文化阵地1"}, str(uuid.uuid4()))}
 
-    results = {"environment": environment(broker, pg_version),
-               "args": {k: v for k, v in vars(args).items() if k != "serve_echo"}, "backends": []}
-    say("# awards benchmark\n")
-    warn_if_busy()
-    say(table(["", ""], [[k, v] for k, v in results["environment"].items()], "ll"))
-    say()
-    say(f"setup: servers are subprocesses (`python -m services.common.run awards`, max_workers {MAX_WORKERS}; "
-        f"echo: a bare nameko service `bench_echo`); the client is this process, {args.concurrency} eventlet "
-        "green threads each with its own ClusterRpcProxy for throughput, one caller for eligibility and the "
-        "shortlist. Client, servers, RabbitMQ and PostgreSQL share this machine's CPUs. Outbox relay: "
-        f"{os.environ.get('OUTBOX_RELAY', 'on')} (OUTBOX_RELAY from the environment).")
-
-    tmp = Path(tempfile.mkdtemp(prefix="bench_awards_"))
-    echo = None
-    wall = time.perf_counter()
-    try:
-        amqp_uri = broker.create_vhost()
-        say(f"broker: throwaway vhost {broker.vhost} ({broker.how})\n")
-        echo = start_echo(__file__, amqp_uri, tmp)
-        echo_tp = None
-        if not args.skip_throughput:
-            note(f"throughput echo ({args.seconds:g} s)")
-            payload = {"cycle_id": str(uuid.uuid4()), "data": nominate_payload(
-                {"id": str(uuid.uuid4()), "name": "中山区职工文化阵地1"}, str(uuid.uuid4()))}
-            echo_tp = throughput(amqp_uri, "bench_echo.echo (nominate's payload)", lambda p: p.bench_echo.echo,
-                                 lambda: (payload,), args.seconds, args.concurrency, {"echo server": echo.pid})
-        for backend in backends:
-            results["backends"].append(run_backend(backend, args, amqp_uri, tmp, echo, pg, echo_tp))
-    finally:
-        if echo is not None:
-            echo.stop()
-        broker.delete_vhost()
-        if pg is not None:
-            pg.close()
-        shutil.rmtree(tmp, ignore_errors=True)
-    results["wall_seconds"] = time.perf_counter() - wall
-    print_summary(results, args)
-    warn_other_work(results)
-    finish(results, args)
-    return 0
+    return run_benchmark(args, name="awards", script=__file__, servers="`python -m services.common.run awards`",
+                         one_caller_for="eligibility and the shortlist", echo_payload=echo_payload,
+                         echo_label="bench_echo.echo (nominate's payload)", run_backend=run_backend,
+                         summary=print_summary)
 
 
 if __name__ == "__main__":

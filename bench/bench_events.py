@@ -45,37 +45,23 @@ Before a run whose figures count, make sure no other benchmark or test run share
 """
 from __future__ import annotations
 
+import boot  # noqa: F401  (first: the project on sys.path, eventlet monkey-patched; bench/boot.py)
+
+import random
+import statistics
 import sys
+import time
+import uuid
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+import eventlet
 
-import services.common  # noqa: E402,F401  (first: silences eventlet's deprecation banner)
-
-import eventlet  # noqa: E402
-
-eventlet.monkey_patch()
-
-import argparse  # noqa: E402
-import logging  # noqa: E402
-import os  # noqa: E402
-import random  # noqa: E402
-import shutil  # noqa: E402
-import statistics  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-import uuid  # noqa: E402
-from datetime import date, datetime, timedelta, timezone  # noqa: E402
-
-from common import (  # noqa: E402  (bench/common.py)
-    MAX_WORKERS, Broker, PostgresDatabases, Server, add_connection_args, environment, finish, free_port, ms,
-    open_postgres, print_throughput_summary, rpc_client, rpc_latency_totals, say, serve_echo, start_echo,
-    statement_kind, StatementLog, stats, table, throughput, warn_if_busy, warn_other_work, watched_note)
-from common import start_service as _start_service  # noqa: E402
-
-logging.getLogger("amqp").setLevel(logging.ERROR)  # publisher-confirm noise while proxies close
+from common import (
+    PostgresDatabases, Server, add_run_args, add_throughput_args, analyse, bench_parser, end_backend,
+    free_port, migrated_databases, note, parse_args, run_benchmark, seeded_uuid, start_service)
+from measure import StatementLog, echo_latencies, rpc_client, rpc_latency_totals, statement_kind, throughput
+from report import ms, print_throughput, print_throughput_summary, say, server_mean, stats, table
 
 JWT_SECRET = "bench-events-secret-" + uuid.uuid4().hex
 LOCAL = timezone(timedelta(hours=8))  # Asia/Shanghai has no DST: a fixed offset is exact
@@ -83,24 +69,6 @@ SLOTS_PER_DAY = 12  # 2-hour cells, 00:00-02:00 ... 22:00-24:00: none crosses mi
 YEAR_DAYS = 365
 SPACES_PER_VENUE = 20
 ALL_DAY = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
-
-
-# --------------------------------------------------------------------------------------------
-# small helpers
-# --------------------------------------------------------------------------------------------
-
-def note(msg: str) -> None:
-    """A progress line on stderr; also notes other benchmarks or test runs alive at that moment."""
-    watched_note(msg)
-
-
-def start_service(service: str, amqp_uri: str, database_url: str, metrics_port: int, tmp: Path) -> Server:
-    return _start_service(service, amqp_uri, database_url, metrics_port, tmp, CULTURE_JWT_SECRET=JWT_SECRET)
-
-
-def server_latency(metrics_port: int, method: str) -> tuple[float, float]:
-    """(sum of seconds, count) of one events RPC, from the service's own histogram."""
-    return rpc_latency_totals(metrics_port, "events", method)
 
 
 # --------------------------------------------------------------------------------------------
@@ -208,7 +176,7 @@ def cell_time(day0: date, day: int, slot: int, minutes: int = 120, offset: int =
 # --------------------------------------------------------------------------------------------
 
 def load_bookings(url: str, world: dict, n: int, seed: int, day0: date) -> dict:
-    from sqlalchemy import insert, text
+    from sqlalchemy import insert
 
     from services.common.db import make_engine
     from services.events.models import metadata
@@ -235,8 +203,7 @@ def load_bookings(url: str, world: dict, n: int, seed: int, day0: date) -> dict:
                 venue_id, space_id, org_id = spaces[space_i]
                 minutes = rng.choice((60, 90, 120))
                 starts_at, ends_at = cell_time(day0, day, slot, minutes)
-                aid, bid = str(uuid.UUID(int=rng.getrandbits(128), version=4)), \
-                    str(uuid.UUID(int=rng.getrandbits(128), version=4))
+                aid, bid = seeded_uuid(rng), seeded_uuid(rng)
                 booked[cell] = (minutes, aid)
                 activities.append({
                     "id": aid, "title": f"职工文化活动{cell}", "brand_id": None,
@@ -256,13 +223,7 @@ def load_bookings(url: str, world: dict, n: int, seed: int, day0: date) -> dict:
                 conn.execute(insert(t["bookings"]), bookings)
             note(f"loaded {min(n, b0 + batch):,} / {n:,} bookings")
         load_seconds = time.perf_counter() - started
-        analysed = False
-        if engine.dialect.name == "postgresql":
-            # What autovacuum does on its own within a minute of a bulk load (done now, so that it
-            # does not run during the measurements).
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("VACUUM (ANALYZE)"))
-            analysed = True
+        analysed = analyse(engine, "VACUUM (ANALYZE)")
     finally:
         engine.dispose()
     return {"booked": booked, "load_seconds": load_seconds, "analysed": analysed}
@@ -340,14 +301,7 @@ def rpc_latency(amqp_uri: str, world: dict, day0: date, booked: dict, metrics_po
     proxy = cluster.start()
     try:
         # the echo round trip with the same single caller: the floor of every row below
-        for _ in range(5):
-            proxy.bench_echo.echo("x")
-        lats = []
-        t_end = time.perf_counter() + min(budget, 5)
-        while len(lats) < calls and time.perf_counter() < t_end:
-            t0 = time.perf_counter()
-            proxy.bench_echo.echo(activity_input("v", "s", "o", *cell_time(day0, 0, 0), "x"))
-            lats.append(time.perf_counter() - t0)
+        lats = echo_latencies(proxy, activity_input("v", "s", "o", *cell_time(day0, 0, 0), "x"), calls, min(budget, 5))
         results.append({"kind": "echo (bare nameko, same payload)", **stats(lats), "server": float("nan"),
                         "outcomes": {"ok": len(lats)}})
 
@@ -372,7 +326,7 @@ def rpc_latency(amqp_uri: str, world: dict, day0: date, booked: dict, metrics_po
                     proxy.events.schedule_activity(data)
                 except Exception:  # noqa: BLE001
                     pass
-            sum0, count0 = server_latency(metrics_port, "schedule_activity")
+            before = rpc_latency_totals(metrics_port, "events", "schedule_activity")
             lats, outcomes = [], {}
             first_unexpected = None
             t_end = time.perf_counter() + budget
@@ -388,8 +342,7 @@ def rpc_latency(amqp_uri: str, world: dict, day0: date, booked: dict, metrics_po
                         first_unexpected = first_unexpected or repr(exc)[:300]
                 lats.append(time.perf_counter() - t0)
                 outcomes[outcome] = outcomes.get(outcome, 0) + 1
-            sum1, count1 = server_latency(metrics_port, "schedule_activity")
-            server = (sum1 - sum0) / (count1 - count0) if count1 > count0 else float("nan")
+            server = server_mean(before, rpc_latency_totals(metrics_port, "events", "schedule_activity"))
             row = {"kind": label, **stats(lats), "server": server, "outcomes": outcomes,
                    "first_unexpected": first_unexpected}
             results.append(row)
@@ -684,20 +637,10 @@ def print_in_process(backend: str, res: dict) -> None:
 
 def run_backend(backend: str, args, amqp_uri: str, tmp: Path, echo: Server, pg: PostgresDatabases | None,
                 echo_tp: dict | None) -> dict:
-    from services.common.migrate import upgrade
-
-    if backend == "sqlite":
-        registry_url = f"sqlite:///{tmp / 'registry-bench.db'}"
-        events_url = f"sqlite:///{tmp / 'events-bench.db'}"
-    else:
-        registry_url, events_url = pg.create(), pg.create()
-    say(f"\n## {backend}\n")
-    note(f"{backend}: migrating")
-    upgrade("registry", registry_url)
-    upgrade("events", events_url)
+    registry_url, events_url = migrated_databases(backend, tmp, pg, "registry", "events")
     registry_port, events_port = free_port(), free_port()
-    registry = start_service("registry", amqp_uri, registry_url, registry_port, tmp)
-    events = start_service("events", amqp_uri, events_url, events_port, tmp)
+    registry = start_service("registry", amqp_uri, registry_url, registry_port, tmp, CULTURE_JWT_SECRET=JWT_SECRET)
+    events = start_service("events", amqp_uri, events_url, events_port, tmp, CULTURE_JWT_SECRET=JWT_SECRET)
     out = {"backend": backend}
     rng = random.Random(args.seed)
     day0 = base_day()
@@ -751,7 +694,8 @@ def run_backend(backend: str, args, amqp_uri: str, tmp: Path, echo: Server, pg: 
             tp["registrations_per_activity"] = workers[0] / len(activity_ids)
             tps.append(tp)
             tps.append(before)  # last: the summary reads schedule_activity and register at 1 and 2
-            print_throughput(backend, tps, args.concurrency)
+            print_throughput(backend, tps, args.concurrency, PARTIES, busy_header="CPU busy (200% = both cores)",
+                             short=_short, footnote=_registrations)
         out["throughput"] = tps
         taken: set = set()
         note(f"{backend}: schedule_activity latency over RPC")
@@ -765,38 +709,22 @@ def run_backend(backend: str, args, amqp_uri: str, tmp: Path, echo: Server, pg: 
         out["in_process"] = in_process(events_url, world, day0, data["booked"], rng, args.in_process_calls, taken)
         print_in_process(backend, out["in_process"])
     finally:
-        events.stop()
-        registry.stop()
-        if backend == "postgres":
-            pg.drop_all()
+        end_backend(backend, pg, events, registry)
     return out
 
 
-def print_throughput(backend: str, tps: list[dict], concurrency: int) -> None:
-    echo = tps[0]["calls_per_s"] if tps and tps[0]["label"].startswith("bench_echo") else float("nan")
-    say(f"### throughput, {concurrency} concurrent callers ({backend})\n")
-    rows = []
-    for tp in tps:
-        ratio = "1" if tp["label"].startswith("bench_echo") else f"{tp['calls_per_s'] / echo:.3f}"
-        rows.append([tp["label"], str(tp["calls"]), f"{tp['calls_per_s']:.0f}", ratio, f"{tp['mean_ms']:.1f}",
-                     f"{tp['p99_ms']:.1f}", str(tp["errors"])])
-    say(table(["call", "calls", "calls/s", "ratio to echo", "mean ms", "p99 ms", "errors"], rows))
-    say("\nCPU used per call (ms), by process:\n")
-    parties = ["client", "echo server", "registry server", "events server", "rabbitmq", "postgres"]
-    rows = []
-    for tp in tps:
-        per = tp["cpu_ms_per_call"]
-        busy = sum(tp["cpu_s"].values()) / tp["seconds"]
-        short = tp["label"].split(" (")[0] + (", empty database" if tp["label"].endswith("empty database") else "")
-        rows.append([short] + [f"{per.get(p, 0):.2f}" for p in parties]
-                    + [f"{sum(per.values()):.2f}", f"{busy * 100:.0f}%"])
-    say(table(["call"] + parties + ["total", "CPU busy (200% = both cores)"], rows))
-    for tp in tps:
-        if tp["errors"]:
-            say(f"\n{tp['label']}: errors {tp['errors_by_type']}, first: {tp['first_error']}")
-        if "registrations_per_activity" in tp:
-            say(f"\n(register: about {tp['registrations_per_activity']:.0f} registrations per activity by the end)")
-    say()
+PARTIES = ["client", "echo server", "registry server", "events server", "rabbitmq", "postgres"]
+
+
+def _short(tp: dict) -> str:
+    """A call in the CPU table: its name, and whether the database was empty."""
+    return tp["label"].split(" (")[0] + (", empty database" if tp["label"].endswith("empty database") else "")
+
+
+def _registrations(tp: dict) -> str | None:
+    if "registrations_per_activity" in tp:
+        return f"(register: about {tp['registrations_per_activity']:.0f} registrations per activity by the end)"
+    return None
 
 
 def print_latency(backend: str, rows: list[dict], bookings: int) -> None:
@@ -838,13 +766,25 @@ def print_raw(backend: str, raw: dict) -> None:
     say()
 
 
+def print_summary(results: dict, args) -> None:
+    if len(results["backends"]) < 2 or args.skip_throughput:
+        return
+    print_throughput_summary(results, "events", ("schedule_activity", "register"), 3)
+    say("## summary: schedule_activity over RPC, p50 / p99 ms (server-side mean)\n")
+    rows = []
+    for i in range(3):
+        rows.append([results["backends"][0]["latency"][i]["kind"]] + [
+            f"{ms(b['latency'][i]['p50'])} / {ms(b['latency'][i]['p99'])} ({ms(b['latency'][i]['server'])})"
+            for b in results["backends"]])
+    say(table(["call"] + [b["backend"] for b in results["backends"]], rows))
+    say()
+
+
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
+    parser = bench_parser(__doc__)
     parser.add_argument("--bookings", type=int, default=100_000, help="bookings loaded per backend")
     parser.add_argument("--spaces", type=int, default=200, help="spaces they are spread over (20 a venue)")
-    parser.add_argument("--seconds", type=float, default=10, help="duration of each throughput measurement")
-    parser.add_argument("--concurrency", type=int, default=8, help="concurrent callers for throughput")
+    add_throughput_args(parser)
     parser.add_argument("--latency-calls", type=int, default=200, help="RPC samples per kind (at most)")
     parser.add_argument("--latency-seconds", type=float, default=10,
                         help="time budget per RPC latency kind (at least 5 samples are taken)")
@@ -852,68 +792,18 @@ def main(argv=None) -> int:
     parser.add_argument("--in-process-calls", type=int, default=100,
                         help="samples per target of the use case run in this process")
     parser.add_argument("--skip-throughput", action="store_true")
-    parser.add_argument("--seed", type=int, default=20251125)
-    add_connection_args(parser, "an existing database on the server where bench_<random> databases are created")
-    args = parser.parse_args(argv)
-    if args.serve_echo:
-        serve_echo(args.serve_echo)
-        return 0
+    add_run_args(parser)
+    args = parse_args(parser, argv)
 
-    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
-    broker = Broker(args.amqp_uri, args.management_url, vhost_prefix="bench_events_", rabbitmqctl_version=False,
-                    api_hint="")
-    pg, pg_version = open_postgres(args, backends)
+    def echo_payload() -> dict:
+        return activity_input(str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4()), *cell_time(base_day(), 0, 0),
+                              "文化快车演出1")
 
-    results = {"environment": environment(broker, pg_version),
-               "args": {k: v for k, v in vars(args).items() if k != "serve_echo"}, "backends": []}
-    say("# events benchmark\n")
-    warn_if_busy()
-    say(table(["", ""], [[k, v] for k, v in results["environment"].items()], "ll"))
-    say()
-    say(f"setup: servers are subprocesses (`python -m services.common.run registry` and `... events`, "
-        f"max_workers {MAX_WORKERS}; echo: a bare nameko service `bench_echo`); the client is this process, "
-        f"{args.concurrency} eventlet green threads each with its own ClusterRpcProxy for throughput, "
-        "one caller for latency. Client, servers, RabbitMQ and PostgreSQL share this machine's CPUs. "
-        f"Outbox relay: {os.environ.get('OUTBOX_RELAY', 'on')} (OUTBOX_RELAY from the environment).")
-
-    tmp = Path(tempfile.mkdtemp(prefix="bench_events_"))
-    echo = None
-    wall = time.perf_counter()
-    try:
-        amqp_uri = broker.create_vhost()
-        say(f"broker: throwaway vhost {broker.vhost} ({broker.how})\n")
-        echo = start_echo(__file__, amqp_uri, tmp)
-        echo_tp = None
-        if not args.skip_throughput:
-            note(f"throughput echo ({args.seconds:g} s)")
-            payload = activity_input(str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4()),
-                                     *cell_time(base_day(), 0, 0), "文化快车演出1")
-            echo_tp = throughput(amqp_uri, "bench_echo.echo (schedule_activity's payload)",
-                                 lambda p: p.bench_echo.echo, lambda: (payload,), args.seconds,
-                                 args.concurrency, {"echo server": echo.pid})
-        for backend in backends:
-            results["backends"].append(run_backend(backend, args, amqp_uri, tmp, echo, pg, echo_tp))
-    finally:
-        if echo is not None:
-            echo.stop()
-        broker.delete_vhost()
-        if pg is not None:
-            pg.close()
-        shutil.rmtree(tmp, ignore_errors=True)
-    results["wall_seconds"] = time.perf_counter() - wall
-    if len(results["backends"]) > 1 and not args.skip_throughput:
-        print_throughput_summary(results, "events", ("schedule_activity", "register"), 3)
-        say("## summary: schedule_activity over RPC, p50 / p99 ms (server-side mean)\n")
-        rows = []
-        for i in range(3):
-            rows.append([results["backends"][0]["latency"][i]["kind"]] + [
-                f"{ms(b['latency'][i]['p50'])} / {ms(b['latency'][i]['p99'])} ({ms(b['latency'][i]['server'])})"
-                for b in results["backends"]])
-        say(table(["call"] + [b["backend"] for b in results["backends"]], rows))
-        say()
-    warn_other_work(results)
-    finish(results, args)
-    return 0
+    return run_benchmark(args, name="events", script=__file__,
+                         servers="`python -m services.common.run registry` and `... events`",
+                         one_caller_for="latency", echo_payload=echo_payload,
+                         echo_label="bench_echo.echo (schedule_activity's payload)", run_backend=run_backend,
+                         summary=print_summary)
 
 
 if __name__ == "__main__":

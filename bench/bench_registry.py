@@ -27,56 +27,28 @@ What it does (figures only; it never asserts a timing):
 """
 from __future__ import annotations
 
+import boot  # noqa: F401  (first: the project on sys.path, eventlet monkey-patched; bench/boot.py)
+
+import bisect
+import json
+import random
+import statistics
 import sys
+import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-import services.common  # noqa: E402,F401  (first: silences eventlet's deprecation banner)
-
-import eventlet  # noqa: E402
-
-eventlet.monkey_patch()
-
-import argparse  # noqa: E402
-import bisect  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import random  # noqa: E402
-import shutil  # noqa: E402
-import statistics  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-import uuid  # noqa: E402
-from datetime import datetime, timedelta, timezone  # noqa: E402
-
-from common import (  # noqa: E402  (bench/common.py)
-    MAX_WORKERS, Broker, PostgresDatabases, Server, add_connection_args, environment, finish, free_port, note,
-    open_postgres, percentile, print_throughput_summary, rpc_latency_totals, run_callers, say, serve_echo,
-    start_echo, start_service, table)
-
-# py-amqp warns about publisher confirms that arrive while a proxy closes its channel: noise here.
-import logging  # noqa: E402
-
-logging.getLogger("amqp").setLevel(logging.ERROR)
+from common import (
+    PostgresDatabases, Server, add_run_args, add_throughput_args, analyse, bench_parser, database_url,
+    end_backend, free_port, note, parse_args, run_benchmark, seeded_uuid, start_service)
+from measure import echo_latencies, rpc_client, rpc_latency_totals, throughput
+from report import ms as report_ms
+from report import print_throughput, print_throughput_summary, say, stats, table
 
 
 def ms(seconds: float) -> str:
-    if seconds != seconds:  # nan
-        return "-"
-    v = seconds * 1000
-    return f"{v:.1f}" if v < 100 else f"{v:.0f}"
-
-
-def start_registry(amqp_uri: str, database_url: str, metrics_port: int, tmp: Path) -> Server:
-    return start_service("registry", amqp_uri, database_url, metrics_port, tmp)
-
-
-def server_latency_totals(metrics_port: int) -> tuple[float, float]:
-    """(sum of seconds, count) over every registry RPC, from the service's own histogram."""
-    return rpc_latency_totals(metrics_port, "registry")
+    """Milliseconds as the registry's tables print them: one decimal below 100 ms, none above."""
+    return report_ms(seconds, coarse=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -136,13 +108,9 @@ class Picker:
         return self.values[min(bisect.bisect_right(self.cum, rng.random() * self.total), len(self.values) - 1)]
 
 
-def _uuid(rng: random.Random) -> str:
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
-
-
 def load_data(url: str, n_venues: int, seed: int) -> dict:
     """Migrates ``url`` and bulk-loads the network; returns what the queries need."""
-    from sqlalchemy import insert, text
+    from sqlalchemy import insert
 
     from services.common.db import make_engine
     from services.common.migrate import upgrade
@@ -158,7 +126,7 @@ def load_data(url: str, n_venues: int, seed: int) -> dict:
 
     # --- the org tree: city -> 10 district federations -> grassroots unions ---
     def org(name, kind, parent, district, enterprise=None):
-        oid = _uuid(rng)
+        oid = seeded_uuid(rng)
         path = (parent["path"] if parent else "/") + oid + "/"
         return {"id": oid, "name": name, "kind": kind, "parent_id": parent["id"] if parent else None,
                 "path": path, "district": district, "enterprise": enterprise, "created_at": now}
@@ -209,7 +177,7 @@ def load_data(url: str, n_venues: int, seed: int) -> dict:
                 owner = rng.choice(grassroots[dname]) if rng.random() < 0.8 else districts[dname]
             key = (dname, suffix)
             counters[key] = counters.get(key, 0) + 1
-            vid = _uuid(rng)
+            vid = seeded_uuid(rng)
             fields_ = rng.sample(ART_FIELDS, rng.choice((0, 1, 1, 2, 2, 3)))
             venues.append({
                 "id": vid, "name": f"{dname}{suffix}{counters[key]}", "type": vtype, "org_id": owner["id"],
@@ -220,7 +188,7 @@ def load_data(url: str, n_venues: int, seed: int) -> dict:
                 "book_count": rng.randint(500, 20000) if vtype == "book_room" else None,
                 "status": status, "version": 1, "created_at": now, "updated_at": now})
             for pos, sname in enumerate(rng.sample(SPACE_NAMES, rng.randint(1, 3))):
-                spaces.append({"id": _uuid(rng), "venue_id": vid, "name": sname,
+                spaces.append({"id": seeded_uuid(rng), "venue_id": vid, "name": sname,
                                "capacity": rng.randint(10, 400), "position": pos})
             arts.extend({"venue_id": vid, "art_field": f} for f in fields_)
             # ~15% of all venues hold an active featured_base (only open venues can), ~1% also a
@@ -254,13 +222,7 @@ def load_data(url: str, n_venues: int, seed: int) -> dict:
         inserting += time.perf_counter() - t_ins
         note(f"loaded {min(n_venues, start + batch):,} / {n_venues:,} venues")
     load_seconds = time.perf_counter() - started
-    analysed = False
-    if engine.dialect.name == "postgresql":
-        # What autovacuum does on its own within a minute of a bulk load; without it the planner
-        # would see empty tables.
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("ANALYZE"))
-        analysed = True
+    analysed = analyse(engine)  # without it the planner would see empty tables
     engine.dispose()
     return {"venue_ids": venue_ids, "locations": locations, "city": city, "districts": districts,
             "grassroots": grassroots, "orgs": len(orgs), "featured": featured,
@@ -272,20 +234,6 @@ def load_data(url: str, n_venues: int, seed: int) -> dict:
 # --------------------------------------------------------------------------------------------
 # measurements
 # --------------------------------------------------------------------------------------------
-
-def throughput(amqp_uri: str, service: str, method: str, make_args, seconds: float, concurrency: int,
-               servers: dict[str, int]) -> dict:
-    """``concurrency`` green threads, each with its own ClusterRpcProxy, calling for ``seconds``."""
-    from nameko.standalone.rpc import ClusterRpcProxy
-
-    errors = []
-    figures = run_callers([ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=120) for _ in range(concurrency)],
-                          lambda p: getattr(getattr(p, service), method), make_args, seconds, concurrency,
-                          servers, lambda exc: errors.append(repr(exc)))
-    head = {k: figures.pop(k) for k in ("calls", "seconds", "calls_per_s")}
-    return {"service": service, "method": method, **head, "errors": len(errors),
-            "first_error": errors[0] if errors else None, **figures}
-
 
 class CallFailed(Exception):
     """An RPC of the latency mix failed; the message names the call."""
@@ -378,30 +326,21 @@ def query_kinds(data: dict, rng: random.Random):
 
 
 def latency(amqp_uri: str, data: dict, metrics_port: int, calls: int, budget: float, seed: int) -> list[dict]:
-    from nameko.standalone.rpc import ClusterRpcProxy
-
     rng = random.Random(seed)
-    cluster = ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=300)
+    cluster = rpc_client(amqp_uri, None, timeout=300)
     proxy = cluster.start()
     results = []
     try:
         # the echo round trip with the same single caller: the floor of every row below
-        echo = [proxy.bench_echo.echo("x") for _ in range(5)]
-        lats = []
-        t_end = time.perf_counter() + budget
-        while len(lats) < calls and time.perf_counter() < t_end:
-            t0 = time.perf_counter()
-            proxy.bench_echo.echo({"district": "中山区", "limit": 20})
-            lats.append(time.perf_counter() - t0)
-        del echo
-        results.append(_latency_row("echo (bare nameko, reference)", sorted(lats), 1.0, float("nan"), 1))
+        lats = echo_latencies(proxy, {"district": "中山区", "limit": 20}, calls, budget)
+        results.append(_latency_row("echo (bare nameko, reference)", lats, 1.0, float("nan"), 1))
         for label, run in query_kinds(data, rng):
             errors = []
             try:
                 run(proxy)  # warm-up
             except CallFailed as exc:
                 errors.append(str(exc))
-            sum0, _count0 = server_latency_totals(metrics_port)
+            sum0, _count0 = rpc_latency_totals(metrics_port, "registry")
             lats, sizes, rpcs = [], [], 0
             t_end = time.perf_counter() + budget
             while len(lats) < calls and (time.perf_counter() < t_end or len(lats) < 5) and len(errors) < 20:
@@ -414,10 +353,9 @@ def latency(amqp_uri: str, data: dict, metrics_port: int, calls: int, budget: fl
                 lats.append(time.perf_counter() - t0)
                 sizes.append(size)
                 rpcs += n
-            sum1, _count1 = server_latency_totals(metrics_port)
+            sum1, _count1 = rpc_latency_totals(metrics_port, "registry")
             if lats:
-                row = _latency_row(label, sorted(lats), statistics.fmean(sizes), (sum1 - sum0) / len(lats),
-                                   rpcs / len(lats))
+                row = _latency_row(label, lats, statistics.fmean(sizes), (sum1 - sum0) / len(lats), rpcs / len(lats))
             else:
                 row = {"kind": label, "n": 0, **{k: float("nan") for k in (
                     "p50", "p90", "p99", "max", "mean", "rows", "server", "rpcs_per_sample")}}
@@ -430,10 +368,10 @@ def latency(amqp_uri: str, data: dict, metrics_port: int, calls: int, budget: fl
     return results
 
 
-def _latency_row(label, lats, rows, server, rpcs_per_sample) -> dict:
-    return {"kind": label, "n": len(lats), "p50": percentile(lats, 50), "p90": percentile(lats, 90),
-            "p99": percentile(lats, 99), "max": lats[-1], "mean": statistics.fmean(lats), "rows": rows,
-            "server": server, "rpcs_per_sample": rpcs_per_sample}
+def _latency_row(label: str, lats: list[float], rows: float, server: float, rpcs_per_sample: float) -> dict:
+    """A row of the latency table: ``stats`` of the round trips, mean page size, mean server time
+    per sample (a cursor walk's sample is several calls), calls per sample."""
+    return {"kind": label, **stats(lats), "rows": rows, "server": server, "rpcs_per_sample": rpcs_per_sample}
 
 
 # --------------------------------------------------------------------------------------------
@@ -442,10 +380,7 @@ def _latency_row(label, lats, rows, server, rpcs_per_sample) -> dict:
 
 def run_backend(backend: str, args, amqp_uri: str, tmp: Path, echo: Server, pg: PostgresDatabases | None,
                 echo_tp: dict) -> dict:
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp / 'registry-bench.db'}"
-    else:
-        url = pg.create()
+    url = database_url(backend, tmp, "registry", pg)
     say(f"\n## {backend}\n")
     note(f"{backend}: migrating and loading {args.venues:,} venues")
     data = load_data(url, args.venues, args.seed)
@@ -455,7 +390,7 @@ def run_backend(backend: str, args, amqp_uri: str, tmp: Path, echo: Server, pg: 
         + (" (then ANALYZE, as autovacuum would)" if data["analysed"] else " (no ANALYZE: sqlite_stat1 empty, "
                                                                            "as in a running service)"))
     port = free_port()
-    registry = start_registry(amqp_uri, url, port, tmp)
+    registry = start_service("registry", amqp_uri, url, port, tmp)
     out = {"backend": backend, "venues": args.venues, "load_seconds": data["load_seconds"],
            "insert_seconds": data["insert_seconds"]}
     try:
@@ -465,49 +400,34 @@ def run_backend(backend: str, args, amqp_uri: str, tmp: Path, echo: Server, pg: 
         tps = [echo_tp]
         if not args.skip_throughput:
             note(f"{backend}: throughput get_venue ({args.seconds:g} s)")
-            tps.append(throughput(amqp_uri, "registry", "get_venue", lambda: (rng.choice(ids),),
-                                  args.seconds, args.concurrency, servers))
+            tps.append(throughput(amqp_uri, {"service": "registry", "method": "get_venue"},
+                                  lambda p: p.registry.get_venue, lambda: (rng.choice(ids),), args.seconds,
+                                  args.concurrency, servers))
             note(f"{backend}: throughput search_venues ({args.seconds:g} s)")
-            tps.append(throughput(amqp_uri, "registry", "search_venues",
-                                  lambda: ({"district": "中山区", "limit": 20},),
+            tps.append(throughput(amqp_uri, {"service": "registry", "method": "search_venues"},
+                                  lambda p: p.registry.search_venues, lambda: ({"district": "中山区", "limit": 20},),
                                   args.seconds, args.concurrency, servers))
-            print_throughput(backend, tps, args.concurrency)
+            print_throughput(backend, tps, args.concurrency, PARTIES, busy_header="CPU busy (of 100% per core)",
+                             ratio_digits=2, calls_column=False, name=_call_label, short=_call)
         out["throughput"] = tps
         note(f"{backend}: latency")
         out["latency"] = latency(amqp_uri, data, port, args.latency_calls, args.latency_seconds, args.seed + 2)
         print_latency(backend, out["latency"], args.venues)
     finally:
-        registry.stop()
-        if backend == "postgres":
-            pg.drop_all()
+        end_backend(backend, pg, registry)
     return out
 
 
-def print_throughput(backend: str, tps: list[dict], concurrency: int) -> None:
-    echo = tps[0]["calls_per_s"]
-    say(f"### throughput, {concurrency} concurrent callers ({backend})\n")
-    rows = []
-    for tp in tps:
-        label = f"{tp['service']}.{tp['method']}"
-        if tp["method"] == "search_venues":
-            label += ' {"district": "中山区", "limit": 20}'
-        ratio = "1" if tp["service"] == "bench_echo" else f"{tp['calls_per_s'] / echo:.2f}"
-        rows.append([label, f"{tp['calls_per_s']:.0f}", ratio, f"{tp['mean_ms']:.1f}", f"{tp['p99_ms']:.1f}",
-                     str(tp["errors"])])
-    say(table(["call", "calls/s", "ratio to echo", "mean ms", "p99 ms", "errors"], rows))
-    say("\nCPU used per call (ms), by process:\n")
-    parties = ["client", "echo server", "registry server", "rabbitmq", "postgres"]
-    rows = []
-    for tp in tps:
-        per = tp["cpu_ms_per_call"]
-        busy = sum(tp["cpu_s"].values()) / tp["seconds"]
-        rows.append([f"{tp['service']}.{tp['method']}"] + [f"{per.get(p, 0):.2f}" for p in parties]
-                    + [f"{sum(per.values()):.2f}", f"{busy * 100:.0f}%"])
-    say(table(["call"] + parties + ["total", "CPU busy (of 100% per core)"], rows))
-    for tp in tps:
-        if tp["errors"]:
-            say(f"\n{tp['service']}.{tp['method']}: {tp['errors']} errors, first: {tp['first_error']}")
-    say()
+PARTIES = ["client", "echo server", "registry server", "rabbitmq", "postgres"]
+
+
+def _call(tp: dict) -> str:
+    return f"{tp['service']}.{tp['method']}"
+
+
+def _call_label(tp: dict) -> str:
+    """A throughput row's call: search_venues with the filters it was called with."""
+    return _call(tp) + (' {"district": "中山区", "limit": 20}' if tp["method"] == "search_venues" else "")
 
 
 def print_latency(backend: str, rows: list[dict], venues: int) -> None:
@@ -527,67 +447,26 @@ def print_latency(backend: str, rows: list[dict], venues: int) -> None:
     say()
 
 
+def print_summary(results: dict, args) -> None:
+    if len(results["backends"]) > 1 and not args.skip_throughput:
+        print_throughput_summary(results, "registry", ("get_venue", "search_venues"), 2)
+
+
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
+    parser = bench_parser(__doc__)
     parser.add_argument("--venues", type=int, default=100_000, help="venues loaded per backend")
-    parser.add_argument("--seconds", type=float, default=10, help="duration of each throughput measurement")
-    parser.add_argument("--concurrency", type=int, default=8, help="concurrent callers for throughput")
+    add_throughput_args(parser)
     parser.add_argument("--latency-calls", type=int, default=100, help="samples per query kind (at most)")
     parser.add_argument("--latency-seconds", type=float, default=3,
                         help="time budget per query kind (at least 5 samples are taken)")
     parser.add_argument("--skip-throughput", action="store_true")
-    parser.add_argument("--seed", type=int, default=20251125)
-    add_connection_args(parser, "an existing database on the server where bench_<random> is created")
-    args = parser.parse_args(argv)
-    if args.serve_echo:
-        serve_echo(args.serve_echo)
-        return 0
-
-    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
-    broker = Broker(args.amqp_uri, args.management_url)
-    pg, pg_version = open_postgres(args, backends)
-
-    results = {"environment": environment(broker, pg_version), "args": {
-        k: v for k, v in vars(args).items() if k != "serve_echo"}, "backends": []}
-    say("# registry benchmark\n")
-    load = os.getloadavg()[0]
-    if load > 0.5 * len(os.sched_getaffinity(0)):
-        say(f"WARNING: load average {load:.2f} on {len(os.sched_getaffinity(0))} CPUs before the run: other work "
-            "is using this machine (and perhaps this broker/PostgreSQL); the figures will be low and noisy.\n")
-    say(table(["", ""], [[k, v] for k, v in results["environment"].items()], "ll"))
-    say()
-    say(f"setup: servers are subprocesses (registry: `python -m services.common.run registry`, "
-        f"max_workers {MAX_WORKERS}; echo: a bare nameko service `bench_echo`); the client is this process, "
-        f"{args.concurrency} eventlet green threads each with its own ClusterRpcProxy for throughput, "
-        "one caller for latency. Client, servers, RabbitMQ and PostgreSQL share this machine's CPUs.")
-
-    tmp = Path(tempfile.mkdtemp(prefix="bench_registry_"))
-    echo = None
-    wall = time.perf_counter()
-    try:
-        amqp_uri = broker.create_vhost()
-        say(f"broker: throwaway vhost {broker.vhost} ({broker.how})\n")
-        echo = start_echo(__file__, amqp_uri, tmp)
-        echo_tp = None
-        if not args.skip_throughput:
-            note(f"throughput echo ({args.seconds:g} s)")
-            echo_tp = throughput(amqp_uri, "bench_echo", "echo", lambda: ({"district": "中山区", "limit": 20},),
-                                 args.seconds, args.concurrency, {"echo server": echo.pid})
-        for backend in backends:
-            results["backends"].append(run_backend(backend, args, amqp_uri, tmp, echo, pg, echo_tp))
-    finally:
-        if echo is not None:
-            echo.stop()
-        broker.delete_vhost()
-        if pg is not None:
-            pg.close()
-        shutil.rmtree(tmp, ignore_errors=True)
-    results["wall_seconds"] = time.perf_counter() - wall
-    if len(results["backends"]) > 1 and not args.skip_throughput:
-        print_throughput_summary(results, "registry", ("get_venue", "search_venues"), 2)
-    finish(results, args)
-    return 0
+    add_run_args(parser, "an existing database on the server where bench_<random> is created")
+    args = parse_args(parser, argv)
+    return run_benchmark(args, name="registry", script=__file__,
+                         servers="registry: `python -m services.common.run registry`", one_caller_for="latency",
+                         echo_payload=lambda: {"district": "中山区", "limit": 20},
+                         echo_label={"service": "bench_echo", "method": "echo"}, run_backend=run_backend,
+                         summary=print_summary, broker_options={}, watch_other_work=False, outbox_relay=False)
 
 
 if __name__ == "__main__":

@@ -46,41 +46,28 @@ What it does (figures only; it never asserts a timing):
 """
 from __future__ import annotations
 
+import boot  # noqa: F401  (first: the project on sys.path, eventlet monkey-patched; bench/boot.py)
+
+import argparse
+import hashlib
+import json
+import random
 import sys
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from common import (
+    PostgresDatabases, Server, add_run_args, add_throughput_args, analyse, bench_parser, end_backend, free_port,
+    load_org_tree, migrated_databases, note, outbox_seq, parse_args, run_benchmark, seeded_uuid, start_service,
+    wait_outbox_sent)
+from measure import Timers, rpc_client, run_in_process, throughput, timed_call
+from report import (
+    print_cpu_used, print_outcomes, print_statement_kinds, print_throughput, print_throughput_summary, say, secs,
+    table)
 
-import services.common  # noqa: E402,F401  (first: silences eventlet's deprecation banner)
-
-import eventlet  # noqa: E402
-
-eventlet.monkey_patch()
-
-import argparse  # noqa: E402
-import hashlib  # noqa: E402
-import json  # noqa: E402
-import logging  # noqa: E402
-import os  # noqa: E402
-import random  # noqa: E402
-import shutil  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-import uuid  # noqa: E402
-from datetime import datetime, timedelta, timezone  # noqa: E402
-
-from common import (  # noqa: E402  (bench/common.py)
-    MAX_WORKERS, Broker, PostgresDatabases, Server, StatementLog, add_connection_args, cpu_snapshot,
-    environment, finish, free_port, load_org_tree, ms, open_postgres, outbox_seq, rpc_client, rpc_latency_totals,
-    say, seeded_uuid, serve_echo, start_echo, table, throughput, wait_outbox_sent, warn_if_busy, warn_other_work,
-    watched_note)
-from common import start_service as _start_service  # noqa: E402
-
-from services.talent.models import Org, metadata  # noqa: E402
-
-logging.getLogger("amqp").setLevel(logging.ERROR)  # publisher-confirm noise while proxies close
+from services.talent.models import Org, metadata
 
 OUTBOX_TABLE = metadata.tables["outbox"]
 
@@ -90,18 +77,6 @@ CRITERIA = [{"name": "technique", "weight": 40}, {"name": "expression", "weight"
 FED_SUB = "bench-fed"
 ADMIN_SUB = "bench-admin"
 BATCH = 5000
-
-
-def note(msg: str) -> None:
-    watched_note(msg)
-
-
-def start_talent(amqp_uri: str, database_url: str, metrics_port: int, tmp: Path) -> Server:
-    return _start_service("talent", amqp_uri, database_url, metrics_port, tmp, CULTURE_JWT_SECRET=JWT_SECRET)
-
-
-def seconds(value: float) -> str:
-    return "-" if value != value else f"{value:.2f}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -146,7 +121,7 @@ def open_campaign(amqp_uri: str, fed: str, url: str, label: str, normalise: str,
 def load_candidates(url: str, campaign: dict, orgs: dict, n: int, seed: int, scores: bool) -> dict:
     """``n`` screened-in candidates of ``campaign`` (each with its two stages) and, with ``scores``,
     one sheet per judge of its panel and candidate; the same rows for the same ``seed``."""
-    from sqlalchemy import insert, text
+    from sqlalchemy import insert
 
     from services.common.db import make_engine
     from services.talent import domain
@@ -197,12 +172,7 @@ def load_candidates(url: str, campaign: dict, orgs: dict, n: int, seed: int, sco
                 if sheet_rows:
                     conn.execute(insert(Score.__table__), sheet_rows)
             sheets += len(sheet_rows)
-        analysed = False
-        if engine.dialect.name == "postgresql":
-            # What autovacuum does on its own within a minute of a bulk load.
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("ANALYZE"))
-            analysed = True
+        analysed = analyse(engine)
     finally:
         engine.dispose()
     return {"ids": ids, "sheets": sheets, "seconds": time.perf_counter() - started, "analysed": analysed}
@@ -283,26 +253,6 @@ def check_close(url: str, campaign: dict, n: int, after_seq: int, advance_top: i
 # close_round over RPC
 # --------------------------------------------------------------------------------------------
 
-def close_over_rpc(amqp_uri: str, fed: str, campaign: dict, metrics_port: int, servers: dict[str, int]) -> dict:
-    with rpc_client(amqp_uri, fed, timeout=1800) as p:
-        p.talent.health()  # the reply queue and connection exist before the clock starts
-        sum0, count0 = rpc_latency_totals(metrics_port, "talent", "close_round")
-        cpu0 = cpu_snapshot(servers)
-        t0 = time.perf_counter()
-        error = None
-        try:
-            reply = p.talent.close_round(campaign["id"], 1)
-        except Exception as exc:  # noqa: BLE001 - reported with the figures
-            reply, error = None, repr(exc)[:500]
-        replied = time.perf_counter()
-        round_trip = replied - t0
-        cpu1 = cpu_snapshot(servers)
-        sum1, count1 = rpc_latency_totals(metrics_port, "talent", "close_round")
-    server = (sum1 - sum0) / (count1 - count0) if count1 > count0 else float("nan")
-    return {"round_trip": round_trip, "server": server, "reply": reply, "error": error, "replied_at": replied,
-            "cpu_s": {k: cpu1[k] - cpu0.get(k, 0.0) for k in cpu1}}
-
-
 def close_campaign(backend: str, args, amqp_uri: str, url: str, fed: str, orgs: dict, normalise: str,
                    metrics_port: int, servers: dict[str, int]) -> dict:
     panel = judge_panel(args.judges)
@@ -316,7 +266,8 @@ def close_campaign(backend: str, args, amqp_uri: str, url: str, fed: str, orgs: 
         + (" (then ANALYZE, as autovacuum would)" if data["analysed"] else ""))
     seq0 = outbox_seq(url, OUTBOX_TABLE)
     note(f"{backend}: close_round normalise={normalise} over RPC")
-    close = close_over_rpc(amqp_uri, fed, campaign, metrics_port, servers)
+    close = timed_call(amqp_uri, fed, "talent", "close_round", (campaign["id"], 1), metrics_port, servers)
+    close.pop("totals")
     note(f"{backend}: close_round took {close['round_trip']:.2f} s round trip, {close['server']:.2f} s server"
          + (f"; ERROR {close['error']}" if close["error"] else ""))
     note(f"{backend}: waiting for the relay to publish the round's events")
@@ -360,12 +311,9 @@ def submit_throughput(backend: str, args, amqp_uri: str, url: str, fed: str, org
         return submit
 
     note(f"{backend}: throughput submit_score ({args.seconds:g} s)")
-    sum0, count0 = rpc_latency_totals(metrics_port, "talent", "submit_score")
-    tp = throughput(amqp_uri, f"talent.submit_score ({args.concurrency} judges, a new sheet each call)", call,
-                    lambda: (), args.seconds, args.concurrency, servers, token=tokens)
-    sum1, count1 = rpc_latency_totals(metrics_port, "talent", "submit_score")
-    tp["server_ms"] = 1000 * (sum1 - sum0) / (count1 - count0) if count1 > count0 else float("nan")
-    return tp
+    return throughput(amqp_uri, f"talent.submit_score ({args.concurrency} judges, a new sheet each call)", call,
+                      lambda: (), args.seconds, args.concurrency, servers, token=tokens,
+                      metrics=(metrics_port, "talent", "submit_score"))
 
 
 def echo_payload() -> dict:
@@ -377,51 +325,9 @@ def echo_payload() -> dict:
 # the close in this process: where the server time goes
 # --------------------------------------------------------------------------------------------
 
-class Phases:
-    """Wall and CPU time of this process in the close's steps: the use case's own functions wrapped
-    while the close runs (and put back after)."""
-
-    def __init__(self, judging):
-        self.targets = [  # (label, object, attribute)
-            ("read the entrants (rows, not objects)", judging, "_entrant_rows"),
-            ("read the sheets (judge, candidate, stored weighted score)", judging, "_sheet_rows"),
-            ("rank (domain.rank_round)", judging.domain, "rank_round"),
-            ("insert results and stages (insert_rows)", judging, "insert_rows"),
-            ("events: dump, envelopes, insert (Outbox.emit_many)", judging.OUTBOX, "emit_many"),
-        ]
-        self.figures = {label: [0.0, 0.0] for label, _, _ in self.targets}
-
-    def __enter__(self):
-        self.saved = []
-        for label, obj, name in self.targets:
-            original = getattr(obj, name)
-            self.saved.append((obj, name, original, name in vars(obj)))
-            setattr(obj, name, self._timed(label, original))
-        return self
-
-    def __exit__(self, *exc):
-        for obj, name, original, own in self.saved:
-            if own:
-                setattr(obj, name, original)
-            else:
-                delattr(obj, name)  # a bound method: the class's comes back
-
-    def _timed(self, label, fn):
-        def timed(*a, **kw):
-            w0, c0 = time.perf_counter(), time.process_time()
-            try:
-                return fn(*a, **kw)
-            finally:
-                self.figures[label][0] += time.perf_counter() - w0
-                self.figures[label][1] += time.process_time() - c0
-        return timed
-
-
 def in_process_close(backend: str, args, amqp_uri: str, url: str, fed: str, orgs: dict) -> dict:
     """``judging.close_round`` + commit as the worker runs them (no RPC), every statement timed, and
-    the use case's steps timed (``Phases``)."""
-    from sqlalchemy.orm import sessionmaker
-
+    the use case's steps timed (``Timers``)."""
     from services.common.auth import decode_caller
     from services.common.db import make_engine
     from services.talent.usecases import judging
@@ -429,56 +335,31 @@ def in_process_close(backend: str, args, amqp_uri: str, url: str, fed: str, orgs
     normalise = args.normalise[0]
     campaign = open_campaign(amqp_uri, fed, url, "in process", normalise, args.advance_top, judge_panel(args.judges))
     load_candidates(url, campaign, orgs, args.candidates, args.seed + 50, scores=True)
-    engine = make_engine(url)
-    make_session = sessionmaker(bind=engine, expire_on_commit=False)
     caller = decode_caller(f"Bearer {fed}", JWT_SECRET)
-    statements = StatementLog(engine)
-    profiler = None
-    if args.profile:
-        import cProfile
-
-        profiler = cProfile.Profile()
-    phases = Phases(judging)
+    timers = Timers([  # the close's steps: the use case's own functions, wrapped while it runs
+        ("read the entrants (rows, not objects)", judging, "_entrant_rows"),
+        ("read the sheets (judge, candidate, stored weighted score)", judging, "_sheet_rows"),
+        ("rank (domain.rank_round)", judging.domain, "rank_round"),
+        ("insert results and stages (insert_rows)", judging, "insert_rows"),
+        ("events: dump, envelopes, insert (Outbox.emit_many)", judging.OUTBOX, "emit_many"),
+    ])
+    engine = make_engine(url)
     try:
-        session = make_session()
-        statements.start()
-        t0, c0 = time.perf_counter(), time.process_time()
-        if profiler:
-            profiler.enable()
-        try:
-            with phases:
-                reply = judging.close_round(session, caller, campaign["id"], 1)
-            tc, cc = time.perf_counter(), time.process_time()
-            session.commit()
-            t1 = time.perf_counter()
-        finally:
-            if profiler:
-                profiler.disable()
-            session.close()
-            log = statements.stop()
+        r = run_in_process(engine, lambda session: judging.close_round(session, caller, campaign["id"], 1), timers,
+                           args.profile_lines if args.profile else None)
     finally:
         engine.dispose()
-    kinds: dict[str, dict] = {}
-    for kind, d, rows in log:
-        k = kinds.setdefault(kind, {"count": 0, "seconds": 0.0, "rows": 0})
-        k["count"] += 1
-        k["seconds"] += d
-        k["rows"] += rows
-    update = kinds.get("UPDATE candidates", {"seconds": 0.0})["seconds"]
-    steps = {label: {"wall": w, "cpu": c} for label, (w, c) in phases.figures.items()}
+    update = r["kinds"].get("UPDATE candidates", {"seconds": 0.0})["seconds"]
+    steps = {label: {"wall": w, "cpu": c} for label, (_calls, w, c) in timers.figures.items()}
     steps["UPDATE candidates (one per new status)"] = {"wall": update, "cpu": float("nan")}
     steps["the rest (round, next round, round_closed, the loop building rows)"] = {
-        "wall": (tc - t0) - sum(v["wall"] for v in steps.values()), "cpu": float("nan")}
-    steps["commit"] = {"wall": t1 - tc, "cpu": float("nan")}
-    out = {"normalise": normalise, "total": t1 - t0, "commit": t1 - tc, "sql": sum(d for _, d, _ in log),
-           "cpu": cc - c0, "statements": len(log), "kinds": kinds, "steps": steps, "reply": reply}
-    if profiler:
-        import io
-        import pstats
-
-        buf = io.StringIO()
-        pstats.Stats(profiler, stream=buf).sort_stats("cumulative").print_stats(args.profile_lines)
-        out["profile"] = buf.getvalue()
+        "wall": (r["total"] - r["commit"]) - sum(v["wall"] for v in steps.values()), "cpu": float("nan")}
+    steps["commit"] = {"wall": r["commit"], "cpu": float("nan")}
+    out = {"normalise": normalise, "total": r["total"], "commit": r["commit"], "sql": r["sql"],
+           "cpu": r["cpu_before_commit"], "statements": r["statements"], "kinds": r["kinds"], "steps": steps,
+           "reply": r["reply"]}
+    if "profile" in r:
+        out["profile"] = r["profile"]
     return out
 
 
@@ -495,51 +376,14 @@ def print_closes(backend: str, closes: list[dict]) -> None:
     for c in closes:
         check = c["check"] or {}
         rows.append([c["normalise"], f"{c['candidates']:,} x {c['judges']}", f"{c['sheets']:,}",
-                     seconds(c["server"]), seconds(c["round_trip"]),
-                     str(check.get("advanced", "-")), seconds(c["relay_seconds"]), check.get("digest", "-")])
+                     secs(c["server"]), secs(c["round_trip"]),
+                     str(check.get("advanced", "-")), secs(c["relay_seconds"]), check.get("digest", "-")])
     say(table(["normalise", "candidates x judges", "sheets", "server s", "round trip s", "advanced",
                "relay publishes the events, s", "digest of what it wrote"], rows))
-    say("\nCPU used during the close (s), by process:\n")
-    say(table(["normalise"] + PARTIES[:1] + PARTIES[2:] + ["total"],
-              [[c["normalise"]] + [f"{c['cpu_s'].get(p, 0):.2f}" for p in PARTIES if p != "echo server"]
-               + [f"{sum(c['cpu_s'].values()):.2f}"] for c in closes]))
-    for c in closes:
-        if c["error"]:
-            say(f"\nERROR closing (normalise={c['normalise']}): {c['error']}")
-        elif c["check"]["problems"]:
-            say(f"\nUNEXPECTED result (normalise={c['normalise']}): {'; '.join(c['check']['problems'])}")
-        else:
-            ck = c["check"]
-            say(f"\nnormalise={c['normalise']}: {ck['results']:,} results, statuses {ck['statuses']}, "
-                f"{ck['stages']:,} new stages, events {ck['events']}, rounds now {ck['rounds']}")
-    slow = [c["normalise"] for c in closes if not c["server"] < 2.0]
-    if slow:
-        say(f"\nOVER 2 s of server time: normalise={', '.join(slow)}")
-    say()
-
-
-def print_throughput(backend: str, tps: list[dict], concurrency: int) -> None:
-    echo = tps[0]["calls_per_s"]
-    say(f"### throughput, {concurrency} concurrent callers ({backend})\n")
-    rows = []
-    for tp in tps:
-        is_echo = tp["label"].startswith("bench_echo")
-        rows.append([tp["label"], str(tp["calls"]), f"{tp['calls_per_s']:.0f}",
-                     "1" if is_echo else f"{tp['calls_per_s'] / echo:.3f}", f"{tp['mean_ms']:.1f}",
-                     f"{tp['p99_ms']:.1f}", "-" if is_echo else ms(tp["server_ms"] / 1000), str(tp["errors"])])
-    say(table(["call", "calls", "calls/s", "ratio to echo", "mean ms", "p99 ms", "server ms (mean)", "errors"], rows))
-    say("\nCPU used per call (ms), by process:\n")
-    rows = []
-    for tp in tps:
-        per = tp["cpu_ms_per_call"]
-        busy = sum(tp["cpu_s"].values()) / tp["seconds"]
-        rows.append([tp["label"].split(" (")[0]] + [f"{per.get(p, 0):.2f}" for p in PARTIES]
-                    + [f"{sum(per.values()):.2f}", f"{busy * 100:.0f}%"])
-    say(table(["call"] + PARTIES + ["total", "CPU busy (100% a core)"], rows))
-    for tp in tps:
-        if tp["errors"]:
-            say(f"\n{tp['label']}: errors {tp['errors_by_type']}, first: {tp['first_error']}")
-    say()
+    print_cpu_used("close", "normalise", [(c["normalise"], c["cpu_s"]) for c in closes], PARTIES)
+    print_outcomes(closes, "normalise", lambda c, ck: f"normalise={c['normalise']}: {ck['results']:,} results, "
+                   f"statuses {ck['statuses']}, {ck['stages']:,} new stages, events {ck['events']}, "
+                   f"rounds now {ck['rounds']}", prefix="normalise=", error="ERROR closing")
 
 
 def print_in_process(backend: str, r: dict, candidates: int, judges: int) -> None:
@@ -548,21 +392,13 @@ def print_in_process(backend: str, r: dict, candidates: int, judges: int) -> Non
     python = r["total"] - r["sql"] - r["commit"]
     say(table(["total s", "CPU s (this process)", "statements", "in cursor.execute, s", "commit, s",
                "the rest (Python), s"],
-              [[seconds(r["total"]), seconds(r["cpu"]), str(r["statements"]), seconds(r["sql"]), seconds(r["commit"]),
-                seconds(python)]]))
+              [[secs(r["total"]), secs(r["cpu"]), str(r["statements"]), secs(r["sql"]), secs(r["commit"]),
+                secs(python)]]))
     say("\nsteps (wall s; CPU s of this process, which on SQLite includes SQLite's own work):\n")
     say(table(["step", "wall s", "CPU s", "share of total"],
               [[k, f"{v['wall']:.3f}", "-" if v["cpu"] != v["cpu"] else f"{v['cpu']:.3f}",
                 f"{100 * v['wall'] / r['total']:.0f}%"] for k, v in r["steps"].items()], "lrrr"))
-    say("\nstatements, by kind:\n")
-    say(table(["statement", "count", "parameter sets", "s", "share of total"],
-              [[k, str(v["count"]), f"{v['rows']:,}", f"{v['seconds']:.3f}", f"{100 * v['seconds'] / r['total']:.0f}%"]
-               for k, v in sorted(r["kinds"].items(), key=lambda kv: -kv[1]["seconds"])], "lrrrr"))
-    if r.get("profile"):
-        say("\ncProfile (cumulative):\n\n```")
-        say(r["profile"].rstrip())
-        say("```")
-    say()
+    print_statement_kinds(r)
 
 
 # --------------------------------------------------------------------------------------------
@@ -572,15 +408,11 @@ def print_in_process(backend: str, r: dict, candidates: int, judges: int) -> Non
 def run_backend(backend: str, args, amqp_uri: str, tmp: Path, echo: Server, pg: PostgresDatabases | None,
                 echo_tp: dict | None) -> dict:
     from services.common.auth import issue_token
-    from services.common.migrate import upgrade
 
-    url = f"sqlite:///{tmp / 'talent-bench.db'}" if backend == "sqlite" else pg.create()
-    say(f"\n## {backend}\n")
-    note(f"{backend}: migrating")
-    upgrade("talent", url)
+    [url] = migrated_databases(backend, tmp, pg, "talent")
     orgs = load_org_tree(url, Org, args.seed)
     port = free_port()
-    talent = start_talent(amqp_uri, url, port, tmp)
+    talent = start_service("talent", amqp_uri, url, port, tmp, CULTURE_JWT_SECRET=JWT_SECRET)
     fed = issue_token(JWT_SECRET, sub=FED_SUB, roles=["federation_admin"], org_id=orgs["city"], ttl_seconds=86400)
     servers = {"echo server": echo.pid, "talent server": talent.pid}
     out = {"backend": backend, "orgs": orgs["count"]}
@@ -590,16 +422,14 @@ def run_backend(backend: str, args, amqp_uri: str, tmp: Path, echo: Server, pg: 
         print_closes(backend, out["closes"])
         if not args.skip_throughput:
             tps = [echo_tp, submit_throughput(backend, args, amqp_uri, url, fed, orgs, port, servers)]
-            print_throughput(backend, tps, args.concurrency)
+            print_throughput(backend, tps, args.concurrency, PARTIES, server_column=True)
             out["throughput"] = tps
         if args.in_process:
             note(f"{backend}: close_round in this process")
             out["in_process"] = in_process_close(backend, args, amqp_uri, url, fed, orgs)
             print_in_process(backend, out["in_process"], args.candidates, args.judges)
     finally:
-        talent.stop()
-        if backend == "postgres":
-            pg.drop_all()
+        end_backend(backend, pg, talent)
     return out
 
 
@@ -610,91 +440,38 @@ def print_summary(results: dict, args) -> None:
     rows = []
     for i, normalise in enumerate(args.normalise):
         rows.append([f"normalise={normalise}"] + [
-            f"{seconds(b['closes'][i]['server'])} ({seconds(b['closes'][i]['round_trip'])})" for b in backends])
+            f"{secs(b['closes'][i]['server'])} ({secs(b['closes'][i]['round_trip'])})" for b in backends])
     say(table(["close_round"] + [b["backend"] for b in backends], rows))
     digests = {c["check"]["digest"] for b in backends for c in b["closes"] if c["check"]}
     say(f"\ndigests of what the closes wrote: {', '.join(sorted(digests))}"
         + (" (the same on every backend)" if len(backends) > 1 and len(digests) == len(args.normalise) else ""))
-    if not args.skip_throughput:
-        say("\n## summary: throughput, calls/s (ratio to echo)\n")
-        echo_cps = backends[0]["throughput"][0]["calls_per_s"]
-        say(table(["call"] + [b["backend"] for b in backends],
-                  [["bench_echo.echo (same run, shared)"] + [f"{echo_cps:.0f} (1)"] * len(backends),
-                   ["talent.submit_score"] + [
-                       f"{b['throughput'][1]['calls_per_s']:.0f} ({b['throughput'][1]['calls_per_s'] / echo_cps:.3f})"
-                       for b in backends]]))
     say()
+    if not args.skip_throughput:
+        print_throughput_summary(results, "talent", ("submit_score",), 3)
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
+    parser = bench_parser(__doc__)
     parser.add_argument("--candidates", type=int, default=10_000, help="screened-in candidates in each round")
     parser.add_argument("--judges", type=int, default=7, help="judges on the panel (each scores every candidate)")
     parser.add_argument("--advance-top", type=int, default=100, help="advance: the top N of each field")
     parser.add_argument("--normalise", type=lambda v: v.split(","), default=["none", "zscore"],
                         help="one closed campaign per value (comma-separated: none, zscore)")
-    parser.add_argument("--seconds", type=float, default=10, help="duration of each throughput measurement")
-    parser.add_argument("--concurrency", type=int, default=8, help="concurrent callers (judges) for throughput")
+    add_throughput_args(parser, "concurrent callers (judges) for throughput")
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--in-process", action=argparse.BooleanOptionalAction, default=True,
                         help="also close one more round in this process, every statement timed")
     parser.add_argument("--profile", action="store_true", help="cProfile the in-process close")
     parser.add_argument("--profile-lines", type=int, default=30)
-    parser.add_argument("--seed", type=int, default=20251125)
-    add_connection_args(parser, "an existing database on the server where bench_<random> databases are created")
-    args = parser.parse_args(argv)
-    if args.serve_echo:
-        serve_echo(args.serve_echo)
-        return 0
+    add_run_args(parser)
+    args = parse_args(parser, argv)
     bad = [v for v in args.normalise if v not in ("none", "zscore")]
     if bad:
         parser.error(f"--normalise: none or zscore, not {', '.join(bad)}")
-
-    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
-    broker = Broker(args.amqp_uri, args.management_url, vhost_prefix="bench_talent_", rabbitmqctl_version=False,
-                    api_hint="")
-    pg, pg_version = open_postgres(args, backends)
-
-    results = {"environment": environment(broker, pg_version),
-               "args": {k: v for k, v in vars(args).items() if k != "serve_echo"}, "backends": []}
-    say("# talent benchmark\n")
-    warn_if_busy()
-    say(table(["", ""], [[k, v] for k, v in results["environment"].items()], "ll"))
-    say()
-    say(f"setup: servers are subprocesses (`python -m services.common.run talent`, max_workers {MAX_WORKERS}; "
-        f"echo: a bare nameko service `bench_echo`); the client is this process, {args.concurrency} eventlet "
-        "green threads each with its own ClusterRpcProxy for throughput, one caller for close_round. Client, "
-        "servers, RabbitMQ and PostgreSQL share this machine's CPUs. Outbox relay: "
-        f"{os.environ.get('OUTBOX_RELAY', 'on')} (OUTBOX_RELAY from the environment).")
-
-    tmp = Path(tempfile.mkdtemp(prefix="bench_talent_"))
-    echo = None
-    wall = time.perf_counter()
-    try:
-        amqp_uri = broker.create_vhost()
-        say(f"broker: throwaway vhost {broker.vhost} ({broker.how})\n")
-        echo = start_echo(__file__, amqp_uri, tmp)
-        echo_tp = None
-        if not args.skip_throughput:
-            note(f"throughput echo ({args.seconds:g} s)")
-            payload = echo_payload()
-            echo_tp = throughput(amqp_uri, "bench_echo.echo (submit_score's payload)", lambda p: p.bench_echo.echo,
-                                 lambda: (payload,), args.seconds, args.concurrency, {"echo server": echo.pid})
-        for backend in backends:
-            results["backends"].append(run_backend(backend, args, amqp_uri, tmp, echo, pg, echo_tp))
-    finally:
-        if echo is not None:
-            echo.stop()
-        broker.delete_vhost()
-        if pg is not None:
-            pg.close()
-        shutil.rmtree(tmp, ignore_errors=True)
-    results["wall_seconds"] = time.perf_counter() - wall
-    print_summary(results, args)
-    warn_other_work(results)
-    finish(results, args)
-    return 0
+    return run_benchmark(args, name="talent", script=__file__, servers="`python -m services.common.run talent`",
+                         one_caller_for="close_round", echo_payload=echo_payload,
+                         echo_label="bench_echo.echo (submit_score's payload)", run_backend=run_backend,
+                         summary=print_summary)
 
 
 if __name__ == "__main__":

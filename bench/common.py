@@ -1,35 +1,31 @@
-"""What the benchmark scripts (bench_registry.py, bench_events.py, bench_talent.py,
-bench_awards.py) share.
+"""How the benchmark scripts (bench_registry.py, bench_events.py, bench_talent.py, bench_awards.py)
+set a run up and carry it out; what they measure with is in ``measure.py``, what they print with
+in ``report.py``. A script imports ``boot`` first (``bench/boot.py``: the project on ``sys.path``,
+eventlet monkey-patched), then these.
 
 - defaults: ``DEFAULT_AMQP_URI``, ``DEFAULT_PG_URL``, ``MAX_WORKERS``, ``ROOT`` (the project root);
 - the bare nameko echo service (``Echo``) and ``serve_echo``, which runs it in a script's
   ``--serve-echo`` mode, and ``start_echo`` which starts that mode as a subprocess;
-- printing and figures: ``say``, ``note``, ``percentile``, ``stats``, ``ms``, ``table`` (Markdown),
-  ``free_port``, ``version_of``, ``environment`` (the machine and versions table);
-- other work on the machine: ``other_work`` (other benchmarks or test runs), ``watched_note``
-  (``note`` that also records them in ``SEEN_DURING_RUN``), ``warn_if_busy`` / ``warn_other_work``
-  (the warnings printed at the start and the end of a run);
-- CPU accounting: ``cpu_snapshot`` (client, server subprocesses, RabbitMQ, PostgreSQL);
+- ``free_port``, ``version_of``, ``environment`` (the machine and versions table);
+- other work on the machine: ``other_work`` (other benchmarks or test runs), ``note`` (a progress
+  line on stderr; while other work is watched, it also records such work in ``SEEN_DURING_RUN``),
+  ``warn_if_busy`` / ``warn_other_work`` (the warnings printed at the start and the end of a run);
 - ``Broker`` (a throwaway RabbitMQ vhost via the management API, else ``rabbitmqctl``),
   ``Server`` (a service as a subprocess, waited on until it answers an RPC), ``start_service``
-  (``python -m services.common.run <service>``), ``PostgresDatabases`` (throwaway databases);
+  (``python -m services.common.run <service>``);
+- databases: ``PostgresDatabases`` (throwaway databases), ``database_url`` (a backend's throwaway
+  database), ``migrated_databases`` / ``end_backend`` (the start and the end of a backend's run:
+  heading, databases migrated; servers stopped, databases dropped), ``analyse`` (what autovacuum
+  would do after a bulk load);
 - seeded rows: ``DISTRICTS``, ``seeded_uuid``, ``load_org_tree`` (a service's organisation copy),
   ``outbox_seq`` / ``wait_outbox_sent`` (a service's outbox: its last seq, the relay draining it);
-- ``rpc_latency_totals``: sum and count of a service's ``culture_rpc_latency_seconds`` histogram;
-  ``rpc_latency_histogram`` (one method's buckets) and ``histogram_quantile`` (a quantile of the
-  calls between two readings, from the buckets);
-- ``StatementLog`` / ``statement_kind``: every statement of an engine timed at the cursor, by kind
-  (where a use case's time goes);
-- ``run_callers``: the throughput loop (green threads, one ClusterRpcProxy each, CPU per call);
-  ``rpc_client`` (a ``ClusterRpcProxy`` carrying a bearer token) and ``throughput`` (``run_callers``
-  with one such client per caller, errors counted by type);
-- ``main`` helpers: ``add_connection_args``, ``open_postgres``, ``print_throughput_summary``,
-  ``finish``.
-
-Import it after ``eventlet.monkey_patch()``: the scripts run as ``python bench/<script>.py``, so
-``bench/`` is ``sys.path[0]`` and ``from common import ...`` finds this module.
+- ``main``: ``bench_parser``, ``add_throughput_args``, ``add_run_args``, ``parse_args`` (which
+  serves the echo in ``--serve-echo`` mode), ``open_postgres``, ``run_benchmark`` (the run every
+  script makes: environment, vhost, echo, each backend, summary) and ``finish``.
 """
 from __future__ import annotations
+
+import boot  # noqa: F401  (first: the project on sys.path, eventlet monkey-patched; bench/boot.py)
 
 import argparse
 import base64
@@ -37,19 +33,19 @@ import json
 import os
 import platform
 import re
-import resource
 import shutil
 import signal
 import socket
 import sqlite3
-import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timezone
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -57,7 +53,10 @@ from pathlib import Path
 import eventlet
 from nameko.rpc import rpc as nameko_rpc
 
-ROOT = Path(__file__).resolve().parents[1]
+from boot import ROOT
+from measure import throughput
+from report import say, table
+
 DEFAULT_AMQP_URI = os.environ.get("AMQP_URI", "amqp://guest:guest@localhost:5672/")
 DEFAULT_PG_URL = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
@@ -98,54 +97,6 @@ def serve_echo(amqp_uri: str) -> None:
 # --------------------------------------------------------------------------------------------
 # small helpers
 # --------------------------------------------------------------------------------------------
-
-def say(msg: str = "") -> None:
-    print(msg, flush=True)
-
-
-def note(msg: str) -> None:
-    print(f"  .. {msg}", file=sys.stderr, flush=True)
-
-
-def percentile(sorted_values: list[float], p: float) -> float:
-    """Nearest-rank percentile of an already sorted list."""
-    if not sorted_values:
-        return float("nan")
-    k = max(0, min(len(sorted_values) - 1, int(round(p / 100 * len(sorted_values) + 0.5)) - 1))
-    return sorted_values[k]
-
-
-def stats(values: list[float]) -> dict:
-    """n, p50, p90, p99, max and mean of ``values`` (seconds, in any order)."""
-    v = sorted(values)
-    return {"n": len(v), "p50": percentile(v, 50), "p90": percentile(v, 90), "p99": percentile(v, 99),
-            "max": v[-1] if v else float("nan"), "mean": statistics.fmean(v) if v else float("nan")}
-
-
-def ms(seconds: float, digits: int | None = None) -> str:
-    """Seconds as milliseconds for a table: ``digits`` decimals, or 2/1/0 by size; ``-`` for NaN."""
-    if seconds != seconds:  # nan
-        return "-"
-    v = seconds * 1000
-    if digits is not None:
-        return f"{v:.{digits}f}"
-    return f"{v:.2f}" if v < 1 else f"{v:.1f}" if v < 100 else f"{v:.0f}"
-
-
-def table(headers: list[str], rows: list[list], align: str | None = None) -> str:
-    """A Markdown table (pasteable into docs/PERFORMANCE.md)."""
-    cells = [[str(c) for c in r] for r in rows]
-    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
-    align = align or "l" + "r" * (len(headers) - 1)
-
-    def line(values):
-        return "| " + " | ".join(v.ljust(widths[i]) if align[i] == "l" else v.rjust(widths[i])
-                                 for i, v in enumerate(values)) + " |"
-
-    sep = "|" + "|".join(("-" * (w + 1) + ":") if a == "r" else ("-" * (w + 2))
-                         for w, a in zip(widths, align)) + "|"
-    return "\n".join([line(headers), sep] + [line(r) for r in cells])
-
 
 def free_port() -> int:
     s = socket.socket()
@@ -202,23 +153,32 @@ def other_work() -> list[str]:
 
 
 SEEN_DURING_RUN: dict[str, str] = {}  # other benchmarks / test runs seen at a phase boundary
+WATCHING = [False]  # whether ``note`` looks for other work (``run_benchmark(watch_other_work=...)``)
 
 
-def watched_note(msg: str) -> None:
-    """``note``; also records other benchmarks or test runs alive at that moment in ``SEEN_DURING_RUN``."""
-    note(msg)
-    for other in other_work():
-        SEEN_DURING_RUN.setdefault(other.split(":", 1)[0], f"{other} (at: {msg})")
+def note(msg: str) -> None:
+    """A progress line on stderr. While other work is watched, it also records the other benchmarks
+    or test runs alive at that moment in ``SEEN_DURING_RUN`` (``warn_other_work`` lists them)."""
+    print(f"  .. {msg}", file=sys.stderr, flush=True)
+    if WATCHING[0]:
+        for other in other_work():
+            SEEN_DURING_RUN.setdefault(other.split(":", 1)[0], f"{other} (at: {msg})")
 
 
-def warn_if_busy() -> None:
-    """The warning at the start of a run: a high load average, or other benchmarks / test runs."""
-    others = other_work()
-    load = os.getloadavg()[0]
-    if others or load > 0.5 * len(os.sched_getaffinity(0)):
-        say(f"WARNING: load average {load:.2f} on {len(os.sched_getaffinity(0))} CPUs before the run"
+def warn_if_busy(watch_other_work: bool = True) -> None:
+    """The warning at the start of a run: a high load average, or (``watch_other_work``) other
+    benchmarks / test runs; without, the registry's wording, on the load average alone."""
+    others = other_work() if watch_other_work else []
+    load, cpus = os.getloadavg()[0], len(os.sched_getaffinity(0))
+    if not (others or load > 0.5 * cpus):
+        return
+    if watch_other_work:
+        say(f"WARNING: load average {load:.2f} on {cpus} CPUs before the run"
             + (f"; other work running: {'; '.join(others)}" if others else "")
             + ". The figures will be low and noisy.\n")
+    else:
+        say(f"WARNING: load average {load:.2f} on {cpus} CPUs before the run: other work "
+            "is using this machine (and perhaps this broker/PostgreSQL); the figures will be low and noisy.\n")
 
 
 def warn_other_work(results: dict) -> None:
@@ -227,45 +187,6 @@ def warn_other_work(results: dict) -> None:
     if SEEN_DURING_RUN:
         say("WARNING: other benchmarks or test runs were alive during this run (seen at phase boundaries); "
             "the figures are distorted:\n" + "\n".join(f"- {v}" for v in SEEN_DURING_RUN.values()) + "\n")
-
-
-# --------------------------------------------------------------------------------------------
-# CPU accounting: how much CPU each party burnt during a measurement
-# --------------------------------------------------------------------------------------------
-
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def _proc_cpu(pid: int) -> float:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
-    except (OSError, IndexError, ValueError):
-        return 0.0
-
-
-def _pids_named(*names: str) -> list[int]:
-    pids = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/comm") as f:
-                    if f.read().strip() in names:
-                        pids.append(int(entry))
-            except OSError:
-                pass
-    return pids
-
-
-def cpu_snapshot(servers: dict[str, int]) -> dict[str, float]:
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    snap = {"client": own.ru_utime + own.ru_stime}
-    for label, pid in servers.items():
-        snap[label] = _proc_cpu(pid)
-    snap["rabbitmq"] = sum(_proc_cpu(p) for p in _pids_named("beam.smp"))
-    snap["postgres"] = sum(_proc_cpu(p) for p in _pids_named("postgres", "postmaster"))
-    return snap
 
 
 # --------------------------------------------------------------------------------------------
@@ -355,6 +276,8 @@ class Broker:
 # --------------------------------------------------------------------------------------------
 
 class Server:
+    """A service as a subprocess (``argv`` in the project root, its output in ``log_path``)."""
+
     def __init__(self, label: str, argv: list[str], env: dict, log_path: Path):
         self.label = label
         self.log_path = log_path
@@ -428,196 +351,6 @@ def start_service(service: str, amqp_uri: str, database_url: str, metrics_port: 
     return server
 
 
-_METRIC_LINE = re.compile(r'^culture_rpc_latency_seconds_(sum|count)\{([^}]*)\}\s+(\S+)$')
-
-
-def rpc_latency_totals(metrics_port: int, service: str, method: str | None = None) -> tuple[float, float]:
-    """(sum of seconds, count) over a service's RPCs (or one ``method``), from its own histogram."""
-    with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=30) as resp:
-        text = resp.read().decode()
-    total = count = 0.0
-    for line in text.splitlines():
-        m = _METRIC_LINE.match(line)
-        if m and f'service="{service}"' in m.group(2) and (method is None or f'method="{method}"' in m.group(2)):
-            if m.group(1) == "sum":
-                total += float(m.group(3))
-            else:
-                count += float(m.group(3))
-    return total, count
-
-
-_BUCKET_LINE = re.compile(r'^culture_rpc_latency_seconds_bucket\{([^}]*)\}\s+(\S+)$')
-_LE = re.compile(r'le="([^"]+)"')
-
-
-def rpc_latency_histogram(metrics_port: int, service: str, method: str) -> dict:
-    """One RPC's ``culture_rpc_latency_seconds`` histogram as the service has it now: ``sum``,
-    ``count`` and ``buckets`` (``[(upper bound, cumulative count)]``, ascending, ``+Inf`` last), and
-    ``scrape_seconds`` (how long ``/metrics`` took to answer)."""
-    started = time.perf_counter()
-    with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=120) as resp:
-        text = resp.read().decode()
-    scraped = time.perf_counter() - started
-    labels = (f'service="{service}"', f'method="{method}"')
-    buckets, total, count = [], 0.0, 0.0
-    for line in text.splitlines():
-        m = _BUCKET_LINE.match(line)
-        if m and all(x in m.group(1) for x in labels):
-            buckets.append((float(_LE.search(m.group(1)).group(1)), float(m.group(2))))
-            continue
-        m = _METRIC_LINE.match(line)
-        if m and all(x in m.group(2) for x in labels):
-            if m.group(1) == "sum":
-                total = float(m.group(3))
-            else:
-                count = float(m.group(3))
-    return {"sum": total, "count": count, "buckets": sorted(buckets), "scrape_seconds": scraped}
-
-
-def histogram_quantile(q: float, before: dict, after: dict) -> float:
-    """The ``q`` quantile (0..1) of the observations made between two ``rpc_latency_histogram``
-    readings, from the bucket counts, interpolated linearly inside the bucket that holds it (as
-    Prometheus' ``histogram_quantile``): accurate to the bucket's width. NaN without observations."""
-    old = dict(before["buckets"])
-    rows = [(le, n - old.get(le, 0.0)) for le, n in after["buckets"]]
-    total = rows[-1][1] if rows else 0.0
-    if total <= 0:
-        return float("nan")
-    rank, lower, below = q * total, 0.0, 0.0
-    for le, n in rows:
-        if n >= rank:
-            if le == float("inf"):
-                return lower  # beyond the last finite bound: the bound is all that is known
-            return lower + (le - lower) * ((rank - below) / (n - below) if n > below else 1.0)
-        lower, below = le, n
-    return lower
-
-
-def statement_kind(sql: str) -> str:
-    """``<VERB> <table>`` of a statement (``SELECT pg_advisory_xact_lock``, ``BEGIN ...`` as they are)."""
-    s = " ".join(sql.split())
-    head = s.split(" ", 1)[0].upper()
-    if head == "SELECT" and "pg_advisory_xact_lock" in s:
-        return "SELECT pg_advisory_xact_lock"
-    if head == "BEGIN":
-        return s
-    m = re.search(r"\b(?:FROM|INTO|UPDATE)\s+(\w+)", s, re.I)
-    return f"{head} {m.group(1) if m else '?'}"
-
-
-class StatementLog:
-    """Times every statement ``engine`` sends, at the cursor, while recording (``start`` .. ``stop``).
-
-    ``stop()`` returns ``[(kind, seconds, rows)]`` in order, ``kind`` from ``kind_of(sql)``
-    (default ``statement_kind``); ``rows`` is the number of parameter sets (an executemany's
-    batch, or 1)."""
-
-    def __init__(self, engine, kind_of=statement_kind):
-        from sqlalchemy import event
-
-        self.kind_of = kind_of
-        self.log: list | None = None
-        self._t0 = 0.0
-
-        @event.listens_for(engine, "before_cursor_execute")
-        def _before(conn, cursor, statement, parameters, context, executemany):
-            self._t0 = time.perf_counter()
-
-        @event.listens_for(engine, "after_cursor_execute")
-        def _after(conn, cursor, statement, parameters, context, executemany):
-            if self.log is not None:
-                rows = len(parameters) if executemany and parameters is not None else 1
-                self.log.append((self.kind_of(statement), time.perf_counter() - self._t0, rows))
-
-    def start(self) -> None:
-        self.log = []
-
-    def stop(self) -> list:
-        log, self.log = self.log or [], None
-        return log
-
-
-# --------------------------------------------------------------------------------------------
-# throughput
-# --------------------------------------------------------------------------------------------
-
-def run_callers(clusters: list, call, make_args, seconds: float, concurrency: int, servers: dict[str, int],
-                on_error, warmup: int = 3) -> dict:
-    """One green thread per ClusterRpcProxy in ``clusters`` (started here, stopped at the end),
-    calling ``call(proxy)(*make_args())`` for ``seconds`` after ``warmup`` calls each; a failed call
-    goes to ``on_error(exc)`` and is counted like the others. Returns calls, seconds, calls_per_s,
-    mean_ms, p50_ms, p99_ms, cpu_s and cpu_ms_per_call (by party, see ``cpu_snapshot``)."""
-    proxies = [c.start() for c in clusters]
-    try:
-        methods = [call(p) for p in proxies]
-        for m in methods:  # warm-up: connections, reply queues, the server's first queries
-            for _ in range(warmup):
-                m(*make_args())
-        state = {"deadline": 0.0}
-
-        def caller(m):
-            lats = []
-            while time.perf_counter() < state["deadline"]:
-                args = make_args()
-                t0 = time.perf_counter()
-                try:
-                    m(*args)
-                except Exception as exc:  # noqa: BLE001 - count, keep going
-                    on_error(exc)
-                lats.append(time.perf_counter() - t0)
-            return lats
-
-        pool = eventlet.GreenPool(concurrency)
-        cpu0 = cpu_snapshot(servers)
-        t0 = time.perf_counter()
-        state["deadline"] = t0 + seconds
-        threads = [pool.spawn(caller, m) for m in methods]
-        lats = sorted(x for th in threads for x in th.wait())
-        elapsed = time.perf_counter() - t0
-        cpu1 = cpu_snapshot(servers)
-    finally:
-        for c in clusters:
-            c.stop()
-    calls = len(lats)
-    cpu = {k: cpu1[k] - cpu0.get(k, 0.0) for k in cpu1}
-    return {"calls": calls, "seconds": elapsed, "calls_per_s": calls / elapsed,
-            "mean_ms": 1000 * statistics.fmean(lats) if lats else float("nan"),
-            "p50_ms": 1000 * percentile(lats, 50), "p99_ms": 1000 * percentile(lats, 99),
-            "cpu_s": cpu, "cpu_ms_per_call": {k: 1000 * v / calls for k, v in cpu.items()} if calls else {}}
-
-
-def rpc_client(amqp_uri: str, token: str | None = None, timeout: float = 120):
-    """A (not yet started) ``ClusterRpcProxy`` whose calls carry ``Bearer <token>``."""
-    from nameko.standalone.rpc import ClusterRpcProxy
-
-    context = {"authorization": f"Bearer {token}"} if token else {}
-    return ClusterRpcProxy({"AMQP_URI": amqp_uri}, context_data=context, timeout=timeout)
-
-
-def throughput(amqp_uri: str, label: str, call, make_args, seconds: float, concurrency: int,
-               servers: dict[str, int], token: str | list[str] | None = None, warmup: int = 3) -> dict:
-    """``concurrency`` green threads, each with its own ``rpc_client(token)``, calling for ``seconds``.
-
-    ``call(proxy)`` returns the method to call (it is asked once per caller, in caller order);
-    ``make_args()`` its arguments for one call. ``token``: one for every caller, or a list (caller
-    ``i`` gets ``token[i]``). Returns ``run_callers``' figures with ``label``, ``errors``,
-    ``errors_by_type`` and ``first_error``.
-    """
-    tokens = token if isinstance(token, list) else [token] * concurrency
-    errors: dict[str, int] = {}
-    first_error = [None]
-
-    def on_error(exc):
-        kind = getattr(exc, "exc_type", type(exc).__name__)
-        errors[kind] = errors.get(kind, 0) + 1
-        first_error[0] = first_error[0] or repr(exc)[:300]
-
-    figures = run_callers([rpc_client(amqp_uri, tokens[i]) for i in range(concurrency)], call, make_args, seconds,
-                          concurrency, servers, on_error, warmup)
-    head = {k: figures.pop(k) for k in ("calls", "seconds", "calls_per_s")}
-    return {"label": label, **head, "errors": sum(errors.values()), "errors_by_type": errors,
-            "first_error": first_error[0], **figures}
-
 
 # --------------------------------------------------------------------------------------------
 # databases
@@ -662,6 +395,47 @@ class PostgresDatabases:
     def close(self) -> None:
         self.drop_all()
         self.admin.dispose()
+
+
+def database_url(backend: str, tmp: Path, name: str, pg: PostgresDatabases | None) -> str:
+    """A throwaway database of ``backend``: the SQLite file ``<name>-bench.db`` in ``tmp``, or a new
+    PostgreSQL database of ``pg``."""
+    return f"sqlite:///{tmp / f'{name}-bench.db'}" if backend == "sqlite" else pg.create()
+
+
+def migrated_databases(backend: str, tmp: Path, pg: PostgresDatabases | None, *services: str) -> list[str]:
+    """The start of a backend's run: its heading, then a throwaway database per service of
+    ``services`` (``database_url``), migrated with ``services.common.migrate.upgrade``; their URLs."""
+    from services.common.migrate import upgrade
+
+    urls = [database_url(backend, tmp, service, pg) for service in services]
+    say(f"\n## {backend}\n")
+    note(f"{backend}: migrating")
+    for service, url in zip(services, urls):
+        upgrade(service, url)
+    return urls
+
+
+def end_backend(backend: str, pg: PostgresDatabases | None, *servers: Server) -> None:
+    """The end of a backend's run (in its ``finally``): stops ``servers``, in order, and drops the
+    backend's PostgreSQL databases."""
+    for server in servers:
+        server.stop()
+    if backend == "postgres":
+        pg.drop_all()
+
+
+def analyse(engine, statement: str = "ANALYZE") -> bool:
+    """On PostgreSQL, what autovacuum does on its own within a minute of a bulk load (done now, so
+    that it does not run during the measurements and the planner sees the rows): ``statement``.
+    Whether it ran (SQLite: no; nothing in the services runs one there either)."""
+    from sqlalchemy import text
+
+    if engine.dialect.name != "postgresql":
+        return False
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(statement))
+    return True
 
 
 # --------------------------------------------------------------------------------------------
@@ -758,10 +532,11 @@ def wait_outbox_sent(url: str, outbox, timeout: float = 600, since: float | None
 
 
 # --------------------------------------------------------------------------------------------
-# the run
+# the run: options, environment, the scaffolding every script's main() shares
 # --------------------------------------------------------------------------------------------
 
 def environment(broker: Broker, pg_version: str | None) -> dict:
+    """The machine and versions table printed at the start of a run (and ``results["environment"]``)."""
     cpu_model = "?"
     try:
         for line in open("/proc/cpuinfo"):
@@ -794,8 +569,26 @@ def environment(broker: Broker, pg_version: str | None) -> dict:
     }
 
 
-def add_connection_args(parser: argparse.ArgumentParser, postgres_help: str) -> None:
-    """--amqp-uri, --management-url, --postgres-url, --json and the hidden --serve-echo."""
+def bench_parser(doc: str) -> argparse.ArgumentParser:
+    """A script's parser (described by the first line of its docstring ``doc``), with ``--backend``;
+    the script adds its own options, ``add_throughput_args`` and ``add_run_args``."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
+    return parser
+
+
+def add_throughput_args(parser: argparse.ArgumentParser,
+                        concurrency_help: str = "concurrent callers for throughput") -> None:
+    """--seconds and --concurrency (every script measures throughput)."""
+    parser.add_argument("--seconds", type=float, default=10, help="duration of each throughput measurement")
+    parser.add_argument("--concurrency", type=int, default=8, help=concurrency_help)
+
+
+def add_run_args(parser: argparse.ArgumentParser, postgres_help: str = "an existing database on the server where "
+                                                                       "bench_<random> databases are created") -> None:
+    """The options every script ends with: --seed, --amqp-uri, --management-url, --postgres-url,
+    --json and the hidden --serve-echo."""
+    parser.add_argument("--seed", type=int, default=20251125)
     parser.add_argument("--amqp-uri", default=DEFAULT_AMQP_URI,
                         help="broker; a throwaway vhost is made on it (default: $AMQP_URI or localhost)")
     parser.add_argument("--management-url", default=os.environ.get("RABBITMQ_MANAGEMENT_URL",
@@ -803,6 +596,16 @@ def add_connection_args(parser: argparse.ArgumentParser, postgres_help: str) -> 
     parser.add_argument("--postgres-url", default=DEFAULT_PG_URL, help=postgres_help)
     parser.add_argument("--json", help="also write all figures to this JSON file")
     parser.add_argument("--serve-echo", metavar="AMQP_URI", help=argparse.SUPPRESS)
+
+
+def parse_args(parser: argparse.ArgumentParser, argv=None) -> argparse.Namespace:
+    """``parser.parse_args(argv)``; in the hidden ``--serve-echo AMQP_URI`` mode (``start_echo``
+    runs the script so), serves the echo service until stopped and exits."""
+    args = parser.parse_args(argv)
+    if args.serve_echo:
+        serve_echo(args.serve_echo)
+        raise SystemExit(0)
+    return args
 
 
 def open_postgres(args, backends: list[str]) -> tuple[PostgresDatabases | None, str | None]:
@@ -821,17 +624,71 @@ def open_postgres(args, backends: list[str]) -> tuple[PostgresDatabases | None, 
         return None, None
 
 
-def print_throughput_summary(results: dict, service: str, methods: tuple[str, str], digits: int) -> None:
-    """calls/s (ratio to echo, ``digits`` decimals) of ``service.<method>`` per backend."""
-    say("## summary: throughput, calls/s (ratio to echo)\n")
-    echo_cps = results["backends"][0]["throughput"][0]["calls_per_s"]
-    rows = [["bench_echo.echo (same run, shared)"] + [f"{echo_cps:.0f} (1)"] * len(results["backends"])]
-    for i, method in enumerate(methods, 1):
-        rows.append([f"{service}.{method}"] + [
-            f"{b['throughput'][i]['calls_per_s']:.0f} ({b['throughput'][i]['calls_per_s'] / echo_cps:.{digits}f})"
-            for b in results["backends"]])
-    say(table(["call"] + [b["backend"] for b in results["backends"]], rows))
+def run_benchmark(args, *, name: str, script: str, servers: str, one_caller_for: str,
+                  echo_payload: Callable[[], object], echo_label: str | dict, run_backend: Callable[..., dict],
+                  summary: Callable[[dict, object], None], broker_options: dict | None = None,
+                  watch_other_work: bool = True, outbox_relay: bool = True) -> int:
+    """The run every script makes once its arguments are read; returns the exit status.
+
+    Prints ``# <name> benchmark``, the start warning (``warn_if_busy``), the environment table and
+    the setup paragraph (``servers``: how the services are started; ``one_caller_for``: what is
+    measured with a single caller; ``outbox_relay``: say whether the relay runs); makes a throwaway vhost
+    (``Broker(**broker_options)``, default ``bench_<name>_<random>``, no ``rabbitmqctl`` asked),
+    starts the echo server (``script`` in ``--serve-echo`` mode) and, unless ``--skip-throughput``,
+    measures its throughput once for every backend (called with ``echo_payload()``, its figures
+    named ``echo_label``, see ``throughput``); then for each backend ``run_backend(backend, args,
+    amqp_uri, tmp, echo, pg, echo_tp)`` (its figures go to ``results["backends"]``); cleans up
+    (echo, vhost, databases, the temp dir ``bench_<name>_...``); then ``summary(results, args)``,
+    the end warning and ``finish``. ``watch_other_work``: look for other benchmarks and test runs
+    at every ``note`` (and warn of them at the end, ``results["other_work_seen"]``)."""
+    WATCHING[0] = watch_other_work
+    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+    if broker_options is None:
+        broker_options = {"vhost_prefix": f"bench_{name}_", "rabbitmqctl_version": False, "api_hint": ""}
+    broker = Broker(args.amqp_uri, args.management_url, **broker_options)
+    pg, pg_version = open_postgres(args, backends)
+
+    results = {"environment": environment(broker, pg_version),
+               "args": {k: v for k, v in vars(args).items() if k != "serve_echo"}, "backends": []}
+    say(f"# {name} benchmark\n")
+    warn_if_busy(watch_other_work)
+    say(table(["", ""], [[k, v] for k, v in results["environment"].items()], "ll"))
     say()
+    say(f"setup: servers are subprocesses ({servers}, max_workers {MAX_WORKERS}; echo: a bare nameko service "
+        f"`bench_echo`); the client is this process, {args.concurrency} eventlet green threads each with its own "
+        f"ClusterRpcProxy for throughput, one caller for {one_caller_for}. Client, servers, RabbitMQ and "
+        "PostgreSQL share this machine's CPUs."
+        + (f" Outbox relay: {os.environ.get('OUTBOX_RELAY', 'on')} (OUTBOX_RELAY from the environment)."
+           if outbox_relay else ""))
+
+    tmp = Path(tempfile.mkdtemp(prefix=f"bench_{name}_"))
+    echo = None
+    wall = time.perf_counter()
+    try:
+        amqp_uri = broker.create_vhost()
+        say(f"broker: throwaway vhost {broker.vhost} ({broker.how})\n")
+        echo = start_echo(script, amqp_uri, tmp)
+        echo_tp = None
+        if not args.skip_throughput:
+            note(f"throughput echo ({args.seconds:g} s)")
+            payload = echo_payload()
+            echo_tp = throughput(amqp_uri, echo_label, lambda p: p.bench_echo.echo, lambda: (payload,), args.seconds,
+                                 args.concurrency, {"echo server": echo.pid})
+        for backend in backends:
+            results["backends"].append(run_backend(backend, args, amqp_uri, tmp, echo, pg, echo_tp))
+    finally:
+        if echo is not None:
+            echo.stop()
+        broker.delete_vhost()
+        if pg is not None:
+            pg.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    results["wall_seconds"] = time.perf_counter() - wall
+    summary(results, args)
+    if watch_other_work:
+        warn_other_work(results)
+    finish(results, args)
+    return 0
 
 
 def finish(results: dict, args) -> None:
