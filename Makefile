@@ -7,7 +7,7 @@ SERVICES := registry events talent awards
 TEST_JOBS ?= 3
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help install broker postgres migrate seed run up down status test test-fast bench validate-deploy clean
+.PHONY: help install broker postgres migrate seed run up down status test test-fast bench validate-deploy asyncapi clean
 
 help:
 	@echo "make run      the platform in the foreground (Ctrl-C stops it)"
@@ -72,6 +72,9 @@ bench: install broker postgres
 
 validate-deploy:
 	@bash deploy/validate.sh
+
+asyncapi: install
+	@$(PY) -m services.common.asyncapi
 
 clean:
 	rm -rf var/run var/log var/*.db var/*.db-*

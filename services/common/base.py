@@ -1,4 +1,5 @@
-"""What every service has: ``health()`` and ``events_since(seq, limit)``.
+"""What every service has: ``health()``, ``events_since(seq, limit, *, subscriber=None)`` and the
+hourly retention job of its outbox (``retention.py``; it prunes only when a retention is set).
 
 A service class inherits ``ServiceBase`` and declares its dependencies::
 
@@ -11,54 +12,42 @@ A service class inherits ``ServiceBase`` and declares its dependencies::
 """
 from __future__ import annotations
 
-from kombu import Connection
 from marshmallow import Schema, fields, validate
 
 from nameko.dependency_providers import Config
-from sqlalchemy import text
+from nameko.timer import timer
 
 from . import VERSION
 from .entrypoints import rpc
+from .health import Readiness
+from .retention import PRUNE_INTERVAL, SUBSCRIBER_NAME, OutboxRetention, read_log
 
 
 class EventsSinceInput(Schema):
     seq = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=2**63 - 1))
     limit = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=1000))
-
-
-def broker_ok(amqp_uri: str) -> bool:
-    try:
-        with Connection(amqp_uri, connect_timeout=2) as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
-        return True
-    except Exception:  # noqa: BLE001 - health reports, it does not raise
-        return False
-
-
-def database_ok(session) -> bool:
-    try:
-        session.execute(text("SELECT 1"))
-        return True
-    except Exception:  # noqa: BLE001
-        session.rollback()
-        return False
+    subscriber = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(SUBSCRIBER_NAME))
 
 
 class ServiceBase:
     config = Config()
+    readiness = Readiness()
+    outbox_retention = OutboxRetention()
 
     @rpc
     def health(self):
-        """``{service, version, database: ok|error, broker: ok|error}``; needs no token."""
-        return {
-            "service": self.name,
-            "version": VERSION,
-            "database": "ok" if database_ok(self.session) else "error",
-            "broker": "ok" if broker_ok(self.config["AMQP_URI"]) else "error",
-        }
+        """``{service, version, database: ok|error, broker: ok|error}``; needs no token. The same
+        check as ``/readyz`` on the metrics port (``health.check``)."""
+        return {"service": self.name, "version": VERSION, **self.readiness()}
 
     @rpc
-    def events_since(self, seq=0, limit=100):
-        """The service's own event log after ``seq``, in order (public, like the data it carries)."""
-        args = EventsSinceInput().load({"seq": seq, "limit": limit})
-        return self.outbox.since(self.session, args["seq"], args["limit"])
+    def events_since(self, seq=0, limit=100, *, subscriber=None):
+        """The service's own event log after ``seq``, in order (public, like the data it carries).
+        ``subscriber`` (a service name): the log keeps what it has not read (``retention.py``)."""
+        args = EventsSinceInput().load({"seq": seq, "limit": limit, "subscriber": subscriber})
+        return read_log(self.session, self.outbox, args["seq"], args["limit"], args["subscriber"])
+
+    @timer(interval=PRUNE_INTERVAL)
+    def prune_outbox(self):
+        """The outbox's retention job (``retention.py``): a no-op unless a retention is set."""
+        self.outbox_retention.prune()

@@ -30,6 +30,14 @@ def database_url(service: str, env=None) -> str:
     return f"sqlite:///{var_dir(env) / f'{service}.db'}"
 
 
+def retention_days(value: str) -> float:
+    """``<SERVICE>_OUTBOX_RETENTION_DAYS``: a number of days, 0 or more (0: keep every event)."""
+    days = float(value or 0)
+    if not 0 <= days < 1e6:  # NaN and inf fail too
+        raise ValueError(f"OUTBOX_RETENTION_DAYS: a number of days, 0 or more (0 keeps every event), not {value!r}")
+    return days
+
+
 def service_config(service: str, env=None) -> dict:
     """The nameko config of one service, read from ``env`` (default: ``os.environ``)."""
     env = os.environ if env is None else env
@@ -43,6 +51,9 @@ def service_config(service: str, env=None) -> dict:
         # or a maintenance window); it never deletes them.
         "OUTBOX_RELAY": env.get("OUTBOX_RELAY", "on"),
         "OUTBOX_POLL_SECONDS": float(env.get("OUTBOX_POLL_SECONDS", "1.0")),
+        # The outbox's retention (services/common/retention.py): days a published event stays in
+        # the service's event log; 0 (the default) keeps every event.
+        "OUTBOX_RETENTION_DAYS": retention_days(env.get(f"{service.upper()}_OUTBOX_RETENTION_DAYS", "0")),
         # The idempotent consumer: tries before a message goes to the dead-letter queue, and the
         # first retry delay (doubled on each try).
         "CONSUMER_MAX_TRIES": int(env.get("CONSUMER_MAX_TRIES", "5")),

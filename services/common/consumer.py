@@ -12,15 +12,24 @@ Over nameko's ``EventHandler`` it guarantees, for a handler ``def on_x(self, env
   to the handler's queue; after ``CONSUMER_MAX_TRIES`` tries, or at once for a message that is not
   a valid envelope, it goes to ``<queue>.dlq`` with the error in its headers, is logged and counted
   (``culture_dead_lettered_total``), and the service keeps consuming.
+- **measured**: ``culture_event_handling_seconds`` times each message from delivery to its ack,
+  retry or dead letter, whatever the outcome; every series of the handler exists at 0 from setup.
 - **nothing dropped unread**: a message the consumer cannot decode (not JSON, not UTF-8, nested
   too deep, a content type it does not accept) goes to ``<queue>.dlq`` at once, with
   ``x-culture-error`` saying why, counted like any dead letter (the kit's ``QueueConsumer`` hands
   it here instead of kombu's log-and-ack). Accepted: ``application/json`` and
   ``application/cloudevents+json`` (decoded as JSON; the envelope schema then decides).
+- **CloudEvents over AMQP, both modes**: structured (the body is the envelope) and binary
+  (``application/json`` data, the attributes as ``cloudEvents_<name>`` / ``cloudEvents:<name>``
+  application properties): ``envelope.from_message`` reads either, ``ENVELOPE`` validates it, and
+  the handler gets the envelope as a dict, ``seq`` None and ``schemaversion`` 1 when the producer
+  sent none (``envelope.with_defaults``): it is applied once by its ``id`` all the same. An
+  envelope ``ENVELOPE`` refuses is dead-lettered at once, like an undecodable message.
 """
 from __future__ import annotations
 
 import logging
+import time
 import traceback
 
 from kombu import Connection, Queue
@@ -31,8 +40,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from .db import Database
-from .envelope import ENVELOPE, utcnow
-from .metrics import DEAD_LETTERED, EVENTS_HANDLED
+from .envelope import ENVELOPE, from_message, utcnow, with_defaults
+from .metrics import DEAD_LETTERED, EVENT_HANDLING, EVENTS_HANDLED, start_handler_series
 from .queue_consumer import QueueConsumer, decode_failure
 
 log = logging.getLogger(__name__)
@@ -61,6 +70,7 @@ class IdempotentEventHandler(EventHandler):
         self.retry_queue = Queue(f"{self.queue.name}.retry", durable=True, queue_arguments={
             "x-dead-letter-exchange": "", "x-dead-letter-routing-key": self.queue.name})
         self.dead_letter_queue = Queue(f"{self.queue.name}.dlq", durable=True)
+        start_handler_series(self.service, self.handler_name, self.dead_letter_queue.name)
 
     def start(self):
         with self._connection() as conn:
@@ -72,19 +82,23 @@ class IdempotentEventHandler(EventHandler):
         return Connection(self.amqp_uri, transport_options={"confirm_publish": True})
 
     def handle_message(self, body, message):
+        started = time.perf_counter()
         try:
-            envelope = ENVELOPE.load(body)
-        except (ValidationError, TypeError) as exc:
+            envelope = with_defaults(from_message(body, message.content_type, message.headers))
+            ENVELOPE.load(envelope)
+        except (ValidationError, TypeError, ValueError) as exc:
             self._dead_letter(message, f"not a valid event envelope: {exc}")
+            self._observe(started)
             return
         if self._already_applied(envelope["id"]):
             EVENTS_HANDLED.labels(self.service, self.handler_name, "duplicate").inc()
             self.queue_consumer.ack_message(message)
+            self._observe(started)
             return
         context_data = self.unpack_message_headers(message)
-        handler = lambda worker_ctx, result, exc_info: self._finish(message, envelope, worker_ctx, result, exc_info)  # noqa: E731
+        handler = lambda worker_ctx, result, exc_info: self._finish(message, envelope, worker_ctx, result, exc_info, started)  # noqa: E731
         try:
-            self.container.spawn_worker(self, (body,), {}, context_data=context_data,
+            self.container.spawn_worker(self, (envelope,), {}, context_data=context_data,
                                         handle_result=handler)
         except ContainerBeingKilled:
             self.queue_consumer.requeue_message(message)
@@ -99,7 +113,10 @@ class IdempotentEventHandler(EventHandler):
                 self.inbox.c.event_id == event_id, self.inbox.c.handler == self.handler_name)
             ).first() is not None
 
-    def _finish(self, message, envelope, worker_ctx, result, exc_info):
+    def _observe(self, started: float) -> None:
+        EVENT_HANDLING.labels(self.service, self.handler_name).observe(time.perf_counter() - started)
+
+    def _finish(self, message, envelope, worker_ctx, result, exc_info, started):
         if exc_info is None:
             session = self.db.sessions[worker_ctx]
             session.execute(insert(self.inbox).values(
@@ -116,6 +133,7 @@ class IdempotentEventHandler(EventHandler):
         else:
             EVENTS_HANDLED.labels(self.service, self.handler_name, "failed").inc()
             self._retry_or_dead_letter(message, exc_info)
+        self._observe(started)
         return result, exc_info
 
     def _retry_or_dead_letter(self, message, exc_info):

@@ -59,3 +59,5 @@ class InternalError(CultureError):
 
 
 CONTRACT_ERRORS = (ValidationFailed, NotFound, Conflict, InvalidState, Unauthorized, Forbidden)
+#: Every ``error`` label of ``culture_rpc_errors_total``: the contract's errors and ``InternalError``.
+ERROR_NAMES = tuple(t.__name__ for t in CONTRACT_ERRORS) + (InternalError.__name__,)

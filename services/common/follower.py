@@ -22,6 +22,8 @@ own: the copy sees an event live and again from a catch-up, in any order, even a
 - the position (``follower_position``) moves only by the catch-up: a live event applied past a gap
   the stream lost must not make the catch-up skip that gap.
 - several replicas on PostgreSQL: one catches up at a time (``pg_try_advisory_xact_lock``).
+- a source that has pruned events after the position (``retention.py``): ``LogPruned``, an ERROR
+  at each tick, the position stays; ``rebuild()`` is refused before it resets anything.
 - on demand: ``catch_up()``, ``rebuild()`` (position to 0, the whole log again), ``position()``;
   they run their own transactions, so call them before the worker uses its session.
 
@@ -55,6 +57,8 @@ from .metrics import (
     MetricsServer,
 )
 from .queue_consumer import QueueConsumer
+from .retention import LogPruned, log_pruned
+from .seeding import apply_log  # noqa: F401 - kept importable from here (the demo seeds use it)
 
 log = logging.getLogger(__name__)
 
@@ -225,7 +229,8 @@ class Follower(DependencyProvider):
     def rebuild(self) -> int:
         """Reset the position to 0 and apply the source's whole log; returns how many events were
         applied. The copy's rows are not deleted: ``apply`` upserts over them."""
-        with self._mutex:
+        with self._mutex:  # first ask for the log's start: a source that pruned it refuses (LogPruned)
+            self._fetch(WorkerContext(self.container, service=None, entrypoint=_CatchUpEntrypoint(self.source)), 0)
             with self.db.session() as session, session.begin():
                 self._lock(session, wait=True)
                 self._store(session, 0)
@@ -241,6 +246,9 @@ class Follower(DependencyProvider):
             return None  # this process is catching up already (a rebuild, an earlier tick)
         try:
             return self._catch_up(wait=False)
+        except LogPruned as exc:  # it stays where it is: docs/OPERATIONS.md, "Outbox retention"
+            FOLLOWER_FAILURES.labels(self.service, self.source, "pruned").inc()
+            log.error("%s: %s", self.service, exc)
         except SourceUnavailable as exc:
             FOLLOWER_FAILURES.labels(self.service, self.source, "fetch").inc()
             log.warning("%s: could not read %s's event log (%s); trying again in %gs",
@@ -304,12 +312,12 @@ class Follower(DependencyProvider):
         try:
             # The publish has its own bounded retries and confirm (UnknownService: no queue for
             # the source); the timeout is the wait for the reply.
-            reply = method.call_async(seq, self.page_size)
+            reply = method.call_async(seq, self.page_size, subscriber=self.service)  # the source keeps what we need
             with eventlet.Timeout(self.timeout, RpcTimeout(f"no answer in {self.timeout:g}s")):
                 page = reply.result()
             abandoned = False
         except Exception as exc:  # the source unknown, slow or down, the broker away, its error reply
-            raise SourceUnavailable(f"{type(exc).__name__}: {exc}") from exc
+            raise log_pruned(exc, self.source, seq) or SourceUnavailable(f"{type(exc).__name__}: {exc}") from exc
         finally:
             self.replies.done(abandoned)
         try:
@@ -380,21 +388,3 @@ class FollowerHandle:
         if session is not None and session.in_transaction():
             raise RuntimeError("catch_up()/rebuild() commit their own transactions: call them before "
                                "the worker uses its own session")
-
-
-def apply_log(session: Session, fetch, apply, types=None, page_size: int = 500) -> int:
-    """Apply a source's whole log with ``apply``, read through ``fetch(seq, limit)`` (its
-    ``events_since``), in ``session``, without moving any follower's position: for a demo seed that
-    needs the copy before its service runs (the service's follower then reads the log again, which
-    changes nothing, the applies being idempotent). Only ``types``, when given, as a follower would.
-    Returns how many events were applied."""
-    seq, applied = 0, 0
-    while True:
-        page = fetch(seq, page_size)
-        for envelope in page["items"]:
-            if types is None or envelope["type"] in types:
-                apply(session, envelope)
-                applied += 1
-        seq = page["next_seq"]
-        if len(page["items"]) < page_size:
-            return applied

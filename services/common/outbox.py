@@ -9,9 +9,11 @@ same lock): each still its own envelope, numbered in the order given.
 
 ``OutboxRelay`` publishes pending rows in ``seq`` order to the ``<service>.events`` topic exchange
 (routing key: the event type, as nameko's ``EventDispatcher`` does, so nameko's
-``@event_handler`` subscribes to them), waits for the broker's publisher confirm, then stamps
-``sent_at``. A crash after the commit and before the publish loses nothing: the rows are still
-pending and the relay sends them when it runs again. A crash after the publish and before the
+``@event_handler`` subscribes to them), in the CloudEvents AMQP binding's structured mode (the
+envelope as the body, content type ``application/cloudevents+json``, ``message_id`` the event's
+``id``), persistent, waits for the broker's publisher confirm, then stamps ``sent_at``. A crash
+after the commit and before the publish loses nothing: the rows are still pending and the relay
+sends them when it runs again. A crash after the publish and before the
 stamp sends the event twice; subscribers are idempotent on the envelope's ``id``. With several
 replicas on PostgreSQL one relay works at a time (``pg_try_advisory_xact_lock``).
 """
@@ -25,6 +27,7 @@ from collections.abc import Iterable
 import eventlet
 from eventlet.queue import Empty, LightQueue
 from kombu import Connection, Exchange
+from kombu.utils import json as kombu_json
 from marshmallow import Schema
 from nameko.extensions import DependencyProvider
 from nameko.messaging import QueueConsumer as NamekoQueueConsumer
@@ -34,9 +37,10 @@ from sqlalchemy.orm import Session
 from .bulk import insert_rows
 from .clock import to_wire, utcnow
 from .db import Database
-from .envelope import new_envelope
+from .envelope import from_storage, new_envelope
 from .locks import advisory_lock_key, advisory_xact_lock, try_advisory_xact_lock
 from .metrics import OUTBOX_AGE, OUTBOX_BACKLOG, OUTBOX_PUBLISHED, MetricsServer
+from .queue_consumer import CLOUDEVENTS_JSON
 
 log = logging.getLogger(__name__)
 SUBSCRIPTIONS_TIMEOUT = 30  # seconds the relay waits for the service's own consumers at start
@@ -113,7 +117,7 @@ class Outbox:
             select(self.table.c.seq, self.table.c.envelope)
             .where(self.table.c.seq > seq).order_by(self.table.c.seq).limit(limit)
         ).all()
-        items = [dict(row.envelope, seq=row.seq) for row in rows]
+        items = [dict(from_storage(row.envelope), seq=row.seq) for row in rows]
         return {"items": items, "next_seq": items[-1]["seq"] if items else seq}
 
     def backlog(self, session: Session) -> tuple[int, float]:
@@ -234,9 +238,10 @@ class OutboxRelay(DependencyProvider):
             producer = connection.Producer()
             started = time.monotonic()
             for row in rows:
-                envelope = dict(row.envelope, seq=row.seq)
-                producer.publish(envelope, exchange=exchange, routing_key=row.type, serializer="json",
-                                 delivery_mode=2, declare=[exchange], retry=True,
+                envelope = dict(from_storage(row.envelope), seq=row.seq)
+                producer.publish(kombu_json.dumps(envelope), exchange=exchange, routing_key=row.type,
+                                 content_type=CLOUDEVENTS_JSON, content_encoding="utf-8",
+                                 message_id=envelope["id"], delivery_mode=2, declare=[exchange], retry=True,
                                  retry_policy={"max_retries": 3}, headers={"culture.seq": row.seq})
                 session.execute(update(table).where(table.c.seq == row.seq).values(sent_at=utcnow()))
             OUTBOX_PUBLISHED.labels(service=self.outbox.service).inc(len(rows))

@@ -44,9 +44,10 @@ from nameko.rpc import Responder as NamekoResponder
 from nameko.rpc import RpcConsumer as NamekoRpcConsumer
 from nameko.rpc import get_rpc_exchange
 
+from .envelope import CLOUDEVENTS_JSON
+
 log = logging.getLogger(__name__)
 
-CLOUDEVENTS_JSON = "application/cloudevents+json"
 kombu.serialization.register("cloudevents_json", kombu_json.dumps, kombu_json.loads,
                              content_type=CLOUDEVENTS_JSON, content_encoding="utf-8")
 

@@ -2,12 +2,15 @@
 
 - ``outbox``: events written in the same transaction as the change that caused them, numbered by
   ``seq``; the relay publishes them in ``seq`` order and stamps ``sent_at``. Rows are kept: the
-  outbox is also the service's event log that ``events_since`` serves.
+  outbox is also the service's event log that ``events_since`` serves (until the retention, if one
+  is set, prunes them).
 - ``inbox``: ids of events a handler has applied, written in the handler's own transaction.
 - ``audit_log``: every accepted write: who, what, when, on which target, and the reply it got
   (keyed by the request's correlation id, so a redelivered write request is answered, not redone).
 - ``follower_position``: how far a follower's catch-up has read another service's event log, one
   row per source (``services.common.follower``); only the catch-up moves it.
+- ``outbox_subscribers``, ``outbox_pruned``: the outbox's retention (``services.common.retention``):
+  how far each subscriber has read this service's log, and the highest ``seq`` pruned from it.
 """
 from __future__ import annotations
 
@@ -97,4 +100,17 @@ def add_kit_tables(metadata: MetaData) -> None:
         Column("source", String(64), primary_key=True),
         Column("seq", BigInteger, nullable=False),
         Column("updated_at", UTCDateTime(), nullable=False),
+    )
+    Table(
+        "outbox_subscribers",
+        metadata,
+        Column("subscriber", String(64), primary_key=True),
+        Column("seq", BigInteger, nullable=False),
+        Column("seen_at", UTCDateTime(), nullable=False),
+    )
+    Table(
+        "outbox_pruned",
+        metadata,
+        Column("seq", BigInteger, primary_key=True, autoincrement=False),  # one row: the highest pruned
+        Column("pruned_at", UTCDateTime(), nullable=False),
     )

@@ -13,7 +13,8 @@ from .domain import LOCAL
 
 HELD = Gauge("culture_events_activities_held", "Activities completed this year (Asia/Shanghai calendar year)")
 PARTICIPANTS = Gauge("culture_events_distinct_participants", "Distinct workers checked in this year")
-RATE = Gauge("culture_events_attendance_rate", "Checked-in over confirmed registrations this year")
+# A ratio (0..1), so named ``_ratio`` (Prometheus naming); was ``culture_events_attendance_rate``.
+ATTENDANCE = Gauge("culture_events_attendance_ratio", "Checked-in over confirmed registrations this year (0..1)")
 
 
 def this_year(session) -> dict:
@@ -30,7 +31,7 @@ class ParticipationGauges(DependencyProvider):
         metrics = next(d for d in self.container.dependencies if isinstance(d, MetricsServer))
         metrics.gauge_from_db(HELD, lambda s: this_year(s)["activities_held"])
         metrics.gauge_from_db(PARTICIPANTS, lambda s: this_year(s)["distinct_participants"])
-        metrics.gauge_from_db(RATE, lambda s: this_year(s)["attendance"]["rate"])
+        metrics.gauge_from_db(ATTENDANCE, lambda s: this_year(s)["attendance"]["rate"])
 
     def get_dependency(self, worker_ctx):
         return None

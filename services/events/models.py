@@ -134,7 +134,7 @@ class Registration(Base):
     __tablename__ = "registrations"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     activity_id: Mapped[str] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), index=True)
-    worker_id: Mapped[str] = mapped_column(String(64))
+    worker_id: Mapped[str] = mapped_column(String(64), index=True)  # a worker's own list (my_registrations)
     worker_name: Mapped[str] = mapped_column(String(200))
     worker_org_id: Mapped[str] = mapped_column(String(36))
     status: Mapped[str] = mapped_column(String(20))  # confirmed | waitlisted | cancelled

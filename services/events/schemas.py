@@ -82,6 +82,19 @@ class WorkerInput(Strict):
     org_id = Id(required=True)
 
 
+class RosterFilters(PageQuery, Strict):
+    """``list_registrations``: an activity's registrations."""
+    status = Text(validate=validate.OneOf(domain.REGISTRATION_STATUSES))
+    checked_in = Bool()
+
+
+class MyRegistrationFilters(PageQuery, Strict):
+    """``my_registrations``: the worker's own; the times bound the activity's start."""
+    status = Text(validate=validate.OneOf(domain.REGISTRATION_STATUSES))
+    starts_from = When()
+    starts_before = When()
+
+
 class LecturerInput(Strict):
     id = Id(required=True)
     name = Name(required=True)

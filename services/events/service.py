@@ -15,7 +15,7 @@ from . import calendar, registry_copy
 from . import schemas as s
 from .metrics import ParticipationGauges
 from .models import metadata
-from .usecases import activities, brands, lectures, registrations, reports, showcases, tours, venues
+from .usecases import activities, brands, lectures, registrations, reports, rosters, showcases, tours, venues
 from .usecases.shared import OUTBOX
 
 FEDERATION = ("federation_admin",)
@@ -89,6 +89,16 @@ class Service(ServiceBase):
     @rpc(roles=ADMIN_ROLES, write=True)
     def check_in(self, activity_id, worker_id):
         return registrations.check_in(self.session, self.auth.caller, load_id("activity_id", activity_id), load_id("worker_id", worker_id))
+
+    @rpc(roles=ADMIN_ROLES)
+    def list_registrations(self, activity_id, filters=None):
+        activity_id, filters = load_id("activity_id", activity_id), s.RosterFilters().load({} if filters is None else filters)
+        return rosters.list_registrations(self.session, self.auth.caller, activity_id, filters)
+
+    @rpc(roles=("worker",))
+    def my_registrations(self, filters=None):
+        filters = s.MyRegistrationFilters().load({} if filters is None else filters)
+        return rosters.my_registrations(self.session, self.auth.caller, filters)
 
     # --- calendars and reports ---
     @rpc

@@ -21,7 +21,6 @@ from services.common import config as cfg
 from services.common.consumer import event_handler
 from services.common.db import Database, make_engine
 from services.common.entrypoints import rpc
-from services.common.envelope import new_envelope
 from services.common.errors import Conflict
 from services.common.metrics import DEAD_LETTERED, EVENTS_HANDLED, MetricsServer
 from services.common.outbox import Outbox, OutboxRelay, event_exchange

@@ -20,6 +20,8 @@ The property at the end (hypothesis) sends JSON-ish junk as ``schedule_activity`
 """
 from __future__ import annotations
 
+import base64
+import json
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
@@ -205,6 +207,8 @@ def snapshot(call, w) -> dict:
         "lectures": call("list_lectures", {"limit": 500})["items"],
         "venue copies": [call("get_venue_copy", v) for v in w.venue_ids],
         "report": call("participation_report", w.city, *w.report_period, auth=w.fed),
+        "door lists": [call("list_registrations", a, {"limit": 500}, auth=w.fed) for a in w.activity_ids],
+        "a worker's registrations": call("my_registrations", {"limit": 500}, auth=w.wk1),
     }
 
 
@@ -655,6 +659,94 @@ def registration_cases(w) -> list[Case]:
     return cases
 
 
+def cursor_parts(cursor: str) -> list:
+    """What a cursor the service issued holds (its query's tag first, then the sort key)."""
+    return json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+
+
+def roster_cases(call, w) -> list[Case]:
+    """list_registrations (the door's list) and my_registrations (a worker's own)."""
+    def door(desc, activity_id, filters, expect, field=None, auth=None):
+        return case(desc, "list_registrations", activity_id, filters, expect=expect, field=field,
+                    auth=auth or w.zs_admin)
+
+    cases = []
+    for desc, value in [("an int", 1), ("None", None), ("empty", ""), ("65 chars", LONG_ID), ("a list", [w.full]),
+                        ("a NUL byte", NUL)]:
+        cases.append(door(f"activity_id is {desc}", value, {}, "ValidationFailed", "activity_id"))
+    for desc, value in [("a string", "confirmed"), ("a list", [{"status": "confirmed"}]), ("an int", 1),
+                        ("a bool", True)]:
+        cases.append(door(f"filters is {desc}", w.full, value, "ValidationFailed", "_schema"))
+    for key, desc, value in [
+        ("status", "unknown", "attended"), ("status", "upper case", "CONFIRMED"), ("status", "an int", 1),
+        ("status", "None", None), ("checked_in", "a string", "yes"), ("checked_in", "1", 1),
+        ("checked_in", "None", None), ("worker_id", "(not a filter)", "wk-1"), ("starts_from", "(not a filter)", at(1)),
+        ("limit", "0", 0), ("limit", "501", 501), ("limit", "a string", "10"), ("limit", "a bool", True),
+        ("limit", "a float", 2.5), ("limit", "None", None),
+    ]:
+        cases.append(door(f"{key} is {desc}", w.full, {key: value}, "ValidationFailed", key))
+    for desc, value in BAD_CURSORS:
+        cases.append(door(desc, w.full, {"cursor": value}, "ValidationFailed", "cursor"))
+    issued = call("list_registrations", w.full, {"limit": 1}, auth=w.zs_admin)["next_cursor"]
+    tag, rank, seq, rid = cursor_parts(issued)
+    search_cursor = call("search_activities", {"limit": 1})["next_cursor"]
+    for desc, filters in [("another activity's cursor", (w.published, {"cursor": issued})),
+                          ("the cursor of other filters", (w.full, {"cursor": issued, "status": "confirmed"})),
+                          ("a search_activities cursor", (w.full, {"cursor": search_cursor})),
+                          ("a cursor whose arrival is past any integer", (w.full, {"cursor": cursor_of(
+                              [tag, rank, 10 ** 30, rid])})),
+                          ("a cursor whose rank is negative", (w.full, {"cursor": cursor_of([tag, -1, seq, rid])})),
+                          ("a cursor whose arrival is a float", (w.full, {"cursor": cursor_of([tag, rank, 1.5, rid])})),
+                          ("a cursor whose rank is a bool", (w.full, {"cursor": cursor_of([tag, True, seq, rid])})),
+                          ("a cursor whose id holds a NUL", (w.full, {"cursor": cursor_of([tag, rank, seq, NUL])}))]:
+        cases.append(door(desc, *filters, "ValidationFailed", "cursor"))
+    cases += [
+        door("an unknown activity", UNKNOWN_ID, {}, "NotFound"),
+        door("a venue's id as an activity's", w.hall_id, {}, "NotFound"),
+        door("by an admin of another district", w.full, {}, "Forbidden", auth=w.xg_admin),
+        door("by a unit admin below the organiser", w.full, {}, "Forbidden", auth=w.port_admin),
+        door("another district's activity", w.xg_act, {}, "Forbidden"),
+        door("by a registered worker", w.full, {}, "Forbidden", auth=w.wk1),
+        door("by a judge", w.full, {}, "Forbidden", auth=w.judge),
+        door("with no token", w.full, {}, "Unauthorized", auth=Raw(None)),
+        door("with an expired token", w.full, {}, "Unauthorized", auth=w.expired),
+    ]
+
+    def mine(desc, filters, expect, field=None, auth=None):
+        return case(desc, "my_registrations", filters, expect=expect, field=field, auth=auth or w.wk1)
+
+    for desc, value in [("a string", "confirmed"), ("a list", []), ("an int", 1), ("a bool", False)]:
+        cases.append(mine(f"filters is {desc}", value, "ValidationFailed", "_schema"))
+    for key, desc, value in [
+        ("status", "unknown", "attended"), ("status", "an int", 1), ("status", "None", None),
+        ("starts_from", "without an offset", NAIVE), ("starts_from", "a date only", "2026-12-01"),
+        ("starts_before", "a word", "tomorrow"), ("starts_before", "an int", 1_790_000_000),
+        ("starts_from", "in the year 1 (before UTC's start)", "0001-01-01T00:00:00+08:00"),
+        ("worker_id", "(a worker lists only their own)", "wk-2"), ("checked_in", "(not a filter here)", True),
+        ("upcoming", "(not a filter)", True), ("limit", "0", 0), ("limit", "501", 501), ("limit", "a string", "5"),
+    ]:
+        cases.append(mine(f"{key} is {desc}", {key: value}, "ValidationFailed", key))
+    for desc, value in BAD_CURSORS:
+        cases.append(mine(desc, {"cursor": value}, "ValidationFailed", "cursor"))
+    own = call("my_registrations", {"limit": 1}, auth=w.wk1)["next_cursor"]
+    own_tag, _, activity_id = cursor_parts(own)
+    for desc, value in [("the cursor of other filters", {"cursor": own, "status": "confirmed"}),
+                        ("a door list's cursor", {"cursor": issued}),
+                        ("a cursor holding a word for a time", {"cursor": cursor_of([own_tag, "soon", activity_id])}),
+                        ("a cursor holding a time without an offset",
+                         {"cursor": cursor_of([own_tag, "2026-12-01T10:00:00", activity_id])})]:
+        cases.append(mine(desc, value, "ValidationFailed", "cursor"))
+    cases += [
+        mine("another worker's cursor", {"cursor": own}, "ValidationFailed", "cursor", auth=w.wk2),
+        mine("by a district admin", {}, "Forbidden", auth=w.zs_admin),
+        mine("by the federation", {}, "Forbidden", auth=w.fed),
+        mine("by a judge", {}, "Forbidden", auth=w.judge),
+        mine("with no token", {}, "Unauthorized", auth=Raw(None)),
+        mine("with a forged token", {}, "Unauthorized", auth=w.forged),
+    ]
+    return cases
+
+
 def lecture_cases(w) -> list[Case]:
     base = {"topic": "工匠精神与职业发展", "lecturer": {"id": "lec-2", "name": "李教授"}, "duration_minutes": 60,
             "federation_cost": 1200}
@@ -812,6 +904,7 @@ SIGNATURES = [
     ("create_brand", 1, 1), ("list_brands", 0, 0), ("schedule_activity", 1, 1), ("publish_activity", 1, 1),
     ("start_activity", 1, 1), ("complete_activity", 1, 1), ("cancel_activity", 2, 2), ("get_activity", 1, 1),
     ("search_activities", 1, 0), ("register", 2, 2), ("cancel_registration", 2, 2), ("check_in", 2, 2),
+    ("list_registrations", 2, 1), ("my_registrations", 1, 0),
     ("calendar", 1, 0), ("participation_report", 3, 3), ("add_lecture", 1, 1), ("list_lectures", 1, 0),
     ("order_lecture", 1, 1), ("confirm_lecture_order", 2, 2), ("rate_lecture", 3, 2), ("create_tour", 1, 1),
     ("get_venue_copy", 1, 1), ("rebuild_registry_copy", 0, 0), ("events_since", 2, 0), ("health", 0, 0),
@@ -925,11 +1018,12 @@ def test_brand_activity_report_and_tour_rpcs_refuse_bad_input(scene, call):
 
 
 def test_registration_lecture_and_log_rpcs_refuse_bad_input_and_junk(scene, call):
-    """register, cancel_registration, check_in, add_lecture, list_lectures, order_lecture,
-    confirm_lecture_order, rate_lecture, events_since; every RPC's argument list; then junk as
-    schedule_activity's data (a property, on the same platform to keep the file quick)."""
-    after = run_events_table(call, scene, registration_cases(scene) + lecture_cases(scene) + events_since_cases()
-                             + signature_cases(scene))
+    """register, cancel_registration, check_in, list_registrations, my_registrations, add_lecture,
+    list_lectures, order_lecture, confirm_lecture_order, rate_lecture, events_since; every RPC's
+    argument list; then junk as schedule_activity's data (a property, on the same platform to keep
+    the file quick)."""
+    after = run_events_table(call, scene, registration_cases(scene) + roster_cases(call, scene)
+                             + lecture_cases(scene) + events_since_cases() + signature_cases(scene))
     with pytest.raises(MethodNotFound):  # answered by nameko before any service code runs, not hung
         call("drop_all_tables")
     junk_as_an_activity_is_validation_failed(scene, call, before=after)

@@ -67,7 +67,7 @@ def test_the_participation_gauges_follow_completed_activities(world, client, pla
     text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
     assert "culture_events_activities_held 1.0" in text
     assert "culture_events_distinct_participants 3.0" in text
-    assert "culture_events_attendance_rate 0.75" in text
+    assert "culture_events_attendance_ratio 0.75" in text
     report = events("participation_report", w.zhongshan, on(-1, "00:00"), on(2, "00:00"), tok=w.zs_admin)
     assert (report["activities_held"], report["distinct_participants"]) == (1, 3)
     assert report["attendance"] == {"confirmed": 4, "checked_in": 3, "rate": 0.75}

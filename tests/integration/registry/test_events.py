@@ -7,6 +7,7 @@ import uuid
 
 import eventlet
 from kombu import Connection, Exchange, Queue
+from prometheus_client.parser import text_string_to_metric_families
 
 from services.common.envelope import ENVELOPE, new_envelope
 from services.common.outbox import event_exchange
@@ -54,7 +55,8 @@ def test_subscribers_receive_each_change_as_a_cloudevents_envelope_in_order(tree
                                            "venue_status_changed", "venue_designated", "group_registered"]
     for e in events:
         ENVELOPE.load(e)  # valid envelopes
-        assert e["source"] == "culture/registry" and e["schema_version"] == 1
+        assert e["source"] == "culture/registry" and e["schemaversion"] == 1
+        assert e["dataschema"] == f"urn:culture:schema:registry:{e['type']}:1"
         assert e["time"].endswith("+08:00")  # as every time on the wire
     assert [e["seq"] for e in events] == sorted(e["seq"] for e in events)
     assert events[0]["subject"] == venue["id"] and events[0]["data"]["spaces"] == venue["spaces"]
@@ -145,6 +147,30 @@ def test_metrics_show_calls_errors_backlog_and_featured_bases(tree, client, regi
     assert "culture_registry_featured_bases_target 50.0" in text
     assert 'culture_outbox_backlog{service="registry"}' in text
     health = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5).read())
-    assert health == {"database": "ok"}
+    assert health == {"database": "ok", "broker": "ok"}
     assert client.call("registry", "health") == {"service": "registry", "version": "0.1.0",
                                                  "database": "ok", "broker": "ok"}
+
+
+def test_every_rpc_and_handler_of_the_registry_has_its_series_before_any_call(registry):
+    # An error ratio (errors / requests) must read 0, not nothing, for a method that never failed.
+    port = next(d for d in registry.extensions if type(d).__name__ == "MetricsServer").port
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    series = {(s.name, frozenset(s.labels.items())) for f in text_string_to_metric_families(text) for s in f.samples}
+    methods = {e.method_name for e in registry.entrypoints if type(e).__name__ == "Rpc"}
+    handlers = {e.method_name: e.dead_letter_queue.name for e in registry.entrypoints
+                if type(e).__name__ == "IdempotentEventHandler"}
+    assert {"register_venue", "get_venue", "health", "events_since"} <= methods and "on_award_granted" in handlers
+    for method in methods:
+        labels = {"service": "registry", "method": method}
+        assert ("culture_rpc_requests_total", frozenset(labels.items())) in series, method
+        assert ("culture_rpc_latency_seconds_count", frozenset(labels.items())) in series, method
+        for error in ("ValidationFailed", "NotFound", "Conflict", "InvalidState", "Unauthorized", "Forbidden",
+                      "InternalError"):
+            assert ("culture_rpc_errors_total", frozenset({**labels, "error": error}.items())) in series, (method, error)
+    for method, dlq in handlers.items():
+        labels = {"service": "registry", "handler": f"registry.{method}"}
+        for outcome in ("applied", "duplicate", "failed"):
+            assert ("culture_events_handled_total", frozenset({**labels, "outcome": outcome}.items())) in series
+        assert ("culture_event_handling_seconds_count", frozenset(labels.items())) in series
+        assert ("culture_dead_lettered_total", frozenset({"service": "registry", "queue": dlq}.items())) in series

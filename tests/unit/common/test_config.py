@@ -1,6 +1,8 @@
 """Configuration comes from the contract's environment variables, with working defaults."""
 from __future__ import annotations
 
+import pytest
+
 from services.common import config as cfg
 
 
@@ -23,3 +25,13 @@ def test_the_contract_variables_override_the_defaults():
     assert config["METRICS_PORT"] == 19102 and config["OUTBOX_RELAY"] == "off" and config["CONSUMER_MAX_TRIES"] == 7
     # another service's URL is not this one's; the var dir moves SQLite files
     assert cfg.database_url("registry", env) == "sqlite:////srv/culture/registry.db"
+
+
+def test_the_outbox_keeps_every_event_unless_a_service_sets_a_retention():
+    assert cfg.service_config("registry", env={})["OUTBOX_RETENTION_DAYS"] == 0
+    env = {"TALENT_OUTBOX_RETENTION_DAYS": "30", "OUTBOX_RETENTION_DAYS": "7"}
+    assert cfg.service_config("talent", env=env)["OUTBOX_RETENTION_DAYS"] == 30
+    assert cfg.service_config("awards", env=env)["OUTBOX_RETENTION_DAYS"] == 0  # per service only
+    for bad in ("-1", "nan", "inf", "thirty"):
+        with pytest.raises(ValueError):
+            cfg.service_config("talent", env={"TALENT_OUTBOX_RETENTION_DAYS": bad})

@@ -10,7 +10,7 @@ import pytest
 from marshmallow import ValidationError
 
 from services.common.auth import Caller, decode_caller, issue_token
-from services.common.envelope import ENVELOPE, EnvelopeSchema, new_envelope
+from services.common.envelope import ENVELOPE, EnvelopeSchema, from_message, from_storage, new_envelope, with_defaults
 from services.common.errors import Forbidden, Unauthorized, ValidationFailed
 from services.common.pagination import PageQuery, decode_cursor, encode_cursor, page
 
@@ -199,7 +199,9 @@ def test_a_new_envelope_is_valid_after_cloudevents():
     envelope = new_envelope("registry", "venue_registered", "venue-1", {"name": "文化宫"})
     assert ENVELOPE.validate(envelope) == {}
     assert envelope["specversion"] == "1.0" and envelope["source"] == "culture/registry"
-    assert envelope["seq"] is None and envelope["schema_version"] == 1
+    assert envelope["seq"] is None and envelope["schemaversion"] == 1
+    assert envelope["datacontenttype"] == "application/json"
+    assert envelope["dataschema"] == "urn:culture:schema:registry:venue_registered:1"
     assert ENVELOPE.load(envelope)["time"].tzinfo is not None
 
 
@@ -211,8 +213,21 @@ def test_new_envelopes_have_distinct_ids_and_a_string_subject():
 
 
 def test_a_numbered_envelope_with_a_later_schema_version_is_valid():
-    envelope = {**new_envelope("awards", "award_granted", "n-1", {}, schema_version=2), "seq": 17}
+    envelope = {**new_envelope("awards", "award_granted", "n-1", {}, schemaversion=2), "seq": 17}
     assert EnvelopeSchema().validate(envelope) == {}
+    assert envelope["dataschema"] == "urn:culture:schema:awards:award_granted:2"
+
+
+def test_the_optional_attributes_and_our_extensions_may_be_absent_and_others_present():
+    envelope = new_envelope("registry", "venue_registered", "venue-1", {})
+    for name in ("time", "subject", "datacontenttype", "dataschema", "seq", "schemaversion"):
+        del envelope[name]
+    assert ENVELOPE.validate(envelope) == {}
+    extended = {**envelope, "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                "partitionkey": "p1", "retries": 3, "replayed": False, "averyveryverylongextensionname": "ok",
+                "datacontenttype": "application/vnd.culture+json; charset=utf-8"}
+    assert ENVELOPE.validate(extended) == {}
+    assert with_defaults(envelope)["seq"] is None and with_defaults(envelope)["schemaversion"] == 1
 
 
 @pytest.mark.parametrize("change, field", [
@@ -225,22 +240,52 @@ def test_a_numbered_envelope_with_a_later_schema_version_is_valid():
     ({"time": "yesterday"}, "time"),
     ({"subject": ""}, "subject"),
     ({"seq": 0}, "seq"),
-    ({"schema_version": 0}, "schema_version"),
+    ({"schemaversion": 0}, "schemaversion"),
+    ({"schemaversion": "1"}, "schemaversion"),
+    ({"seq": "17"}, "seq"),
+    ({"datacontenttype": "text/plain"}, "datacontenttype"),    # data is a JSON object
+    ({"dataschema": ""}, "dataschema"),
+    ({"schema_version": 1}, "schema_version"),           # renamed, no transition; not a legal name
+    ({"data_base64": "AAAA"}, "data_base64"),
+    ({"Partitionkey": "p"}, "Partitionkey"),              # attribute names are lowercase
+    ({"trace-id": "t"}, "trace-id"),
+    ({"nested": {"a": 1}}, "nested"),                    # an extension is a string, integer or boolean
+    ({"ratio": 0.5}, "ratio"),
     ({"data": ["not", "a", "dict"]}, "data"),
     ({"id": ""}, "id"),
-    ({"extra": 1}, "extra"),                             # unknown keys are refused
 ])
 def test_a_malformed_envelope_is_refused(change, field):
     envelope = {**new_envelope("registry", "venue_registered", "venue-1", {}), **change}
     assert field in ENVELOPE.validate(envelope)
 
 
-@pytest.mark.parametrize("missing", ["specversion", "id", "source", "type", "time", "subject", "seq",
-                                     "schema_version", "data"])
+@pytest.mark.parametrize("missing", ["specversion", "id", "source", "type", "data"])
 def test_an_envelope_missing_a_field_is_refused(missing):
     envelope = new_envelope("registry", "venue_registered", "venue-1", {})
     del envelope[missing]
     assert missing in ENVELOPE.validate(envelope)
+
+
+def test_a_stored_envelope_of_the_release_before_is_read_in_the_current_shape():
+    current = {**new_envelope("talent", "round_closed", "c-1:2", {"round": 2}), "seq": 4}
+    old = {k: v for k, v in current.items() if k not in ("datacontenttype", "dataschema", "schemaversion")}
+    old["schema_version"] = 1
+    assert from_storage(old) == current
+    assert from_storage(current) is current
+
+
+def test_a_binary_mode_message_is_read_from_its_application_properties():
+    headers = {"cloudEvents_specversion": "1.0", "cloudEvents_id": "e-1", "cloudEvents:source": "culture/awards",
+               "cloudEvents_type": "award_granted", "cloudEvents_time": 1_780_000_000_123, "cloudEvents_seq": "7",
+               "cloudEvents_traceparent": "00-ab", "x-culture-tries": 2}
+    envelope = from_message({"year": 2026}, "application/json", headers)
+    assert envelope == {"specversion": "1.0", "id": "e-1", "source": "culture/awards", "type": "award_granted",
+                        "time": "2026-05-29T04:26:40.123000+08:00", "seq": 7, "traceparent": "00-ab",
+                        "datacontenttype": "application/json", "data": {"year": 2026}}
+    assert ENVELOPE.validate(envelope) == {}
+    structured = new_envelope("awards", "award_granted", "n-1", {})
+    assert from_message(structured, "application/json", {"culture.seq": 1}) is structured
+    assert from_message(structured, "application/cloudevents+json", headers) is structured  # the body rules
 
 
 @pytest.mark.parametrize("claims", [{"sub": "a\x00b"}, {"sub": "a\ud800"}, {"name": "名\x00"}, {"org_id": "o\x00"},
