@@ -69,6 +69,7 @@ bench: install broker postgres
 	@$(PY) bench/bench_events.py $(BENCH_ARGS)
 	@$(PY) bench/bench_talent.py $(BENCH_ARGS)
 	@$(PY) bench/bench_awards.py $(BENCH_ARGS)
+	@$(PY) bench/bench_flow.py $(BENCH_ARGS)
 
 validate-deploy:
 	@bash deploy/validate.sh

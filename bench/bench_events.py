@@ -60,8 +60,10 @@ import eventlet
 from common import (
     PostgresDatabases, Server, add_run_args, add_throughput_args, analyse, bench_parser, end_backend,
     free_port, migrated_databases, note, parse_args, run_benchmark, seeded_uuid, start_service)
-from measure import StatementLog, echo_latencies, rpc_client, rpc_latency_totals, statement_kind, throughput
-from report import ms, print_throughput, print_throughput_summary, say, server_mean, stats, table
+from measure import (StatementLog, echo_latencies, rpc_client, rpc_latency_histogram, rpc_latency_totals,
+                     statement_kind, throughput)
+from report import (histogram_quantile, ms, print_throughput, print_throughput_summary, say, server_mean, stats,
+                    table)
 
 JWT_SECRET = "bench-events-secret-" + uuid.uuid4().hex
 LOCAL = timezone(timedelta(hours=8))  # Asia/Shanghai has no DST: a fixed offset is exact
@@ -327,6 +329,7 @@ def rpc_latency(amqp_uri: str, world: dict, day0: date, booked: dict, metrics_po
                 except Exception:  # noqa: BLE001
                     pass
             before = rpc_latency_totals(metrics_port, "events", "schedule_activity")
+            hist_before = rpc_latency_histogram(metrics_port, "events", "schedule_activity")
             lats, outcomes = [], {}
             first_unexpected = None
             t_end = time.perf_counter() + budget
@@ -343,7 +346,9 @@ def rpc_latency(amqp_uri: str, world: dict, day0: date, booked: dict, metrics_po
                 lats.append(time.perf_counter() - t0)
                 outcomes[outcome] = outcomes.get(outcome, 0) + 1
             server = server_mean(before, rpc_latency_totals(metrics_port, "events", "schedule_activity"))
+            hist_after = rpc_latency_histogram(metrics_port, "events", "schedule_activity")
             row = {"kind": label, **stats(lats), "server": server, "outcomes": outcomes,
+                   "server_p99": histogram_quantile(0.99, hist_before, hist_after),
                    "first_unexpected": first_unexpected}
             results.append(row)
             note(f"{label}: p50 {ms(row['p50'])} ms n={row['n']} {outcomes}")
@@ -378,8 +383,8 @@ def _explain_class():
     return Explain
 
 
-def overlap_select(space_id: str, starts_at: datetime, ends_at: datetime):
-    """The SELECT ``usecases._check_bookings`` runs (same expression, same ORM entity)."""
+def unbounded_select(space_id: str, starts_at: datetime, ends_at: datetime):
+    """The SELECT ``usecases._check_bookings`` ran before events migration 0008 (no lower bound)."""
     from sqlalchemy import select
 
     from services.events.models import Booking
@@ -389,13 +394,23 @@ def overlap_select(space_id: str, starts_at: datetime, ends_at: datetime):
         Booking.starts_at < ends_at, Booking.ends_at > starts_at)
 
 
+def overlap_select(space_id: str, starts_at: datetime, ends_at: datetime):
+    """The SELECT ``usecases._check_bookings`` runs (same expression, same ORM entity): bounded
+    below by the longest booking, on the partial index ``ix_bookings_live_space_time``."""
+    from services.events import domain
+    from services.events.models import Booking
+
+    return unbounded_select(space_id, starts_at, ends_at).where(
+        Booking.starts_at > starts_at - domain.MAX_ACTIVITY_LENGTH).limit(1)
+
+
 def bounded_select(space_id: str, starts_at: datetime, ends_at: datetime):
     """The same, bounded below by the longest booking (31 days): the index range stops there."""
     from services.events import domain
 
     from services.events.models import Booking
 
-    return overlap_select(space_id, starts_at, ends_at).where(
+    return unbounded_select(space_id, starts_at, ends_at).where(
         Booking.starts_at > starts_at - domain.MAX_ACTIVITY_LENGTH)
 
 
@@ -460,7 +475,7 @@ def raw_queries(url: str, world: dict, day0: date, booked: dict, rng: random.Ran
                ("free cell, random day of the year", free_target, False),
                ("free cell, first week (short index range)", first_week_target, False),
                ("free cell after the year (whole space history in range)", after_year_target, False)]
-    forms = [("use case's SELECT", overlap_select), ("bounded: starts_at > start - 31 days", bounded_select)]
+    forms = [("use case's SELECT", overlap_select), ("unbounded (before migration 0008)", unbounded_select)]
     if is_pg:
         forms.append(("tstzrange && (the GiST index's form)", gist_select))
     rows = []
@@ -632,6 +647,89 @@ def print_in_process(backend: str, res: dict) -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# the flash crowd: many workers register for one activity at once
+# --------------------------------------------------------------------------------------------
+
+def flash_crowd(amqp_uri: str, world: dict, day0: date, events_url: str, workers: int, capacity: int,
+                callers: int, slot: int, label: str, servers: dict) -> dict:
+    """``workers`` register for one new published activity of ``capacity`` places, ``callers`` at
+    a time, each caller a fresh client (started with the crowd, no warm-up); then checks in the
+    database that exactly ``capacity`` are confirmed, the others waitlisted in arrival order, and
+    that each reply's position is its rank in that waitlist."""
+    from sqlalchemy import select
+
+    from services.common.db import make_engine
+    from services.events.models import Registration
+
+    from measure import cpu_snapshot
+    from report import cpu_delta
+
+    with rpc_client(amqp_uri, world["fed"]) as p:
+        s, e = cell_time(day0, YEAR_DAYS + 200 + slot // 4, 6 + slot % 4, 120)
+        activity = p.events.schedule_activity(activity_input(world["hall"], world["hall_spaces"][slot % 4],
+                                                             world["city"], s, e, f"读书节·签售{slot}", capacity))
+        p.events.publish_activity(activity["id"])
+    grassroots = [o for o, _ in world["owners"]]
+    todo, replies, lats, errors = list(range(workers)), {}, [], {}
+
+    def caller():
+        with rpc_client(amqp_uri, world["fed"], timeout=300) as proxy:
+            while todo:
+                w = todo.pop(0)
+                t0 = time.perf_counter()
+                try:
+                    replies[f"crowd-{slot}-{w}"] = proxy.events.register(
+                        activity["id"], {"id": f"crowd-{slot}-{w}", "name": f"职工{w}",
+                                         "org_id": grassroots[w % len(grassroots)]})
+                except Exception as exc:  # noqa: BLE001 - counted
+                    kind = getattr(exc, "exc_type", type(exc).__name__)
+                    errors[kind] = errors.get(kind, 0) + 1
+                lats.append(time.perf_counter() - t0)
+
+    pool = eventlet.GreenPool(callers)
+    cpu0 = cpu_snapshot(servers)
+    t0 = time.perf_counter()
+    for _ in range(callers):
+        pool.spawn(caller)
+    pool.waitall()
+    elapsed = time.perf_counter() - t0
+    cpu = cpu_delta(cpu0, cpu_snapshot(servers))
+    engine = make_engine(events_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(select(Registration.worker_id, Registration.status, Registration.queue_seq)
+                                .where(Registration.activity_id == activity["id"])
+                                .order_by(Registration.queue_seq)).all()
+    finally:
+        engine.dispose()
+    statuses = [r.status for r in rows]
+    waitlist = [r.worker_id for r in rows if r.status == "waitlisted"]
+    exact = (len(rows) == workers and statuses.count("confirmed") == capacity
+             and statuses == ["confirmed"] * capacity + ["waitlisted"] * (workers - capacity)
+             and all(replies.get(w, {}).get("position") == i + 1 for i, w in enumerate(waitlist))
+             and all(replies.get(r.worker_id, {}).get("status") == r.status for r in rows))
+    lats.sort()
+    return {"label": label, "calls": len(lats), "seconds": elapsed, "per_s": len(lats) / elapsed,
+            **{k: v for k, v in stats(lats).items() if k in ("p50", "p90", "p99", "max")},
+            "confirmed": statuses.count("confirmed"), "waitlisted": statuses.count("waitlisted"),
+            "exact": exact, "errors": errors, "cpu_ms_per_call": {k: 1000 * v / len(lats) for k, v in cpu.items()}}
+
+
+def print_flash(backend: str, rows: list[dict], echo_tp: dict | None, workers: int, capacity: int,
+                callers: int) -> None:
+    say(f"### flash crowd: {workers:,} workers register for one activity of {capacity} places, {callers} callers "
+        f"each a fresh client ({backend})\n")
+    echo = f"{echo_tp['calls_per_s']:.0f} calls/s" if echo_tp else "not measured"
+    say(table(["served by", "registrations/s", "p50 ms", "p99 ms", "max ms", "confirmed", "waitlisted",
+               "exact (capacity, order, positions)", "errors", "events CPU ms/call"],
+              [[r["label"], f"{r['per_s']:.0f}", ms(r["p50"]), ms(r["p99"]), ms(r["max"]), str(r["confirmed"]),
+                str(r["waitlisted"]), "yes" if r["exact"] else "NO", str(r["errors"] or "-"),
+                ms(sum(v for k, v in r["cpu_ms_per_call"].items() if k.startswith("events")) / 1000)]
+               for r in rows]))
+    say(f"\n(echo in the same run: {echo})\n")
+
+
+# --------------------------------------------------------------------------------------------
 # the run
 # --------------------------------------------------------------------------------------------
 
@@ -697,6 +795,22 @@ def run_backend(backend: str, args, amqp_uri: str, tmp: Path, echo: Server, pg: 
             print_throughput(backend, tps, args.concurrency, PARTIES, busy_header="CPU busy (200% = both cores)",
                              short=_short, footnote=_registrations)
         out["throughput"] = tps
+        if args.crowd:
+            note(f"{backend}: flash crowd ({args.crowd:,} workers, {args.crowd_capacity} places)")
+            crowd = [flash_crowd(amqp_uri, world, day0, events_url, args.crowd, args.crowd_capacity,
+                                 args.crowd_callers, 0, "one events process", servers)]
+            if backend == "postgres":  # a second replica on the same database, for the crowd only
+                second_port = free_port()
+                second = start_service("events", amqp_uri, events_url, second_port, tmp,
+                                       CULTURE_JWT_SECRET=JWT_SECRET)
+                try:
+                    crowd.append(flash_crowd(amqp_uri, world, day0, events_url, args.crowd, args.crowd_capacity,
+                                             args.crowd_callers, 1, "two events replicas, one database",
+                                             {**servers, "events server 2": second.pid}))
+                finally:
+                    second.stop()
+            out["flash_crowd"] = crowd
+            print_flash(backend, crowd, echo_tp, args.crowd, args.crowd_capacity, args.crowd_callers)
         taken: set = set()
         note(f"{backend}: schedule_activity latency over RPC")
         out["latency"] = rpc_latency(amqp_uri, world, day0, data["booked"], events_port, args.latency_calls,
@@ -732,8 +846,10 @@ def print_latency(backend: str, rows: list[dict], bookings: int) -> None:
     out = []
     for r in rows:
         out.append([r["kind"], str(r["n"]), ms(r["p50"]), ms(r["p90"]), ms(r["p99"]), ms(r["max"]),
-                    ms(r["server"]), ", ".join(f"{k} {v}" for k, v in r["outcomes"].items())])
-    say(table(["call", "n", "p50 ms", "p90 ms", "p99 ms", "max ms", "server ms (mean)", "outcomes"], out))
+                    ms(r["server"]), ms(r.get("server_p99", float("nan"))),
+                    ", ".join(f"{k} {v}" for k, v in r["outcomes"].items())])
+    say(table(["call", "n", "p50 ms", "p90 ms", "p99 ms", "max ms", "server ms (mean)",
+               "server p99 ms (histogram)", "outcomes"], out))
     for r in rows:
         if r.get("first_unexpected"):
             say(f"\nUNEXPECTED outcome in \"{r['kind']}\": {r['first_unexpected']}")
@@ -792,6 +908,10 @@ def main(argv=None) -> int:
     parser.add_argument("--in-process-calls", type=int, default=100,
                         help="samples per target of the use case run in this process")
     parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--crowd", type=int, default=2000, help="flash crowd: workers registering for one "
+                        "activity (0: skip; on PostgreSQL also with two events replicas)")
+    parser.add_argument("--crowd-capacity", type=int, default=500, help="flash crowd: the activity's places")
+    parser.add_argument("--crowd-callers", type=int, default=16, help="flash crowd: concurrent callers")
     add_run_args(parser)
     args = parse_args(parser, argv)
 

@@ -43,7 +43,7 @@ from common import (
     end_backend, free_port, note, parse_args, run_benchmark, seeded_uuid, start_service)
 from measure import echo_latencies, rpc_client, rpc_latency_totals, throughput
 from report import ms as report_ms
-from report import print_throughput, print_throughput_summary, say, stats, table
+from report import percentile, print_throughput, print_throughput_summary, say, stats, table
 
 
 def ms(seconds: float) -> str:
@@ -116,6 +116,7 @@ def load_data(url: str, n_venues: int, seed: int) -> dict:
     from services.common.migrate import upgrade
     from services.common.vocabulary import ART_FIELDS
     from services.registry.models import metadata
+    from services.registry.usecases.documents import refresh as refresh_documents
 
     upgrade("registry", url)
     rng = random.Random(seed)
@@ -219,6 +220,7 @@ def load_data(url: str, n_venues: int, seed: int) -> dict:
                 conn.execute(insert(t["venue_art_fields"]), arts)
             if designations:
                 conn.execute(insert(t["venue_designations"]), designations)
+            refresh_documents(conn, [v["id"] for v in venues])  # get_venue's stored answers
         inserting += time.perf_counter() - t_ins
         note(f"loaded {min(n_venues, start + batch):,} / {n_venues:,} venues")
     load_seconds = time.perf_counter() - started
@@ -325,10 +327,39 @@ def query_kinds(data: dict, rng: random.Random):
     return kinds
 
 
+class ServerTimes:
+    """The proxy the latency mix calls the registry through: after each call it reads the registry's
+    own histogram, so with one caller each call's server time is the growth of its sum. ``calls``:
+    every call's, ``pages``: per sample, its calls' in order (a cursor walk's page 1, 2, 3);
+    ``scraping``: the seconds spent reading, taken off the round trips."""
+
+    def __init__(self, proxy, port: int):
+        self.proxy, self.port, self.registry = proxy, port, self
+
+    def start(self) -> None:
+        self.calls, self.pages, self.scraping = [], [], 0.0
+        self.last = rpc_latency_totals(self.port, "registry")[0]
+
+    def __getattr__(self, method):
+        def call(*args):
+            try:
+                return getattr(self.proxy.registry, method)(*args)
+            finally:
+                t0 = time.perf_counter()
+                total = rpc_latency_totals(self.port, "registry")[0]
+                self.scraping += time.perf_counter() - t0
+                self.calls.append(total - self.last)
+                if self.pages:
+                    self.pages[-1].append(total - self.last)
+                self.last = total
+        return call
+
+
 def latency(amqp_uri: str, data: dict, metrics_port: int, calls: int, budget: float, seed: int) -> list[dict]:
     rng = random.Random(seed)
     cluster = rpc_client(amqp_uri, None, timeout=300)
     proxy = cluster.start()
+    timed = ServerTimes(proxy, metrics_port)
     results = []
     try:
         # the echo round trip with the same single caller: the floor of every row below
@@ -340,22 +371,27 @@ def latency(amqp_uri: str, data: dict, metrics_port: int, calls: int, budget: fl
                 run(proxy)  # warm-up
             except CallFailed as exc:
                 errors.append(str(exc))
-            sum0, _count0 = rpc_latency_totals(metrics_port, "registry")
+            timed.start()
+            sum0 = timed.last
             lats, sizes, rpcs = [], [], 0
             t_end = time.perf_counter() + budget
             while len(lats) < calls and (time.perf_counter() < t_end or len(lats) < 5) and len(errors) < 20:
-                t0 = time.perf_counter()
+                t0, scraped = time.perf_counter(), timed.scraping
+                timed.pages.append([])
                 try:
-                    size, n = run(proxy)
+                    size, n = run(timed)
                 except CallFailed as exc:  # reported with the figures; timing goes on
                     errors.append(str(exc))
                     continue
-                lats.append(time.perf_counter() - t0)
+                lats.append(time.perf_counter() - t0 - (timed.scraping - scraped))
                 sizes.append(size)
                 rpcs += n
-            sum1, _count1 = rpc_latency_totals(metrics_port, "registry")
+            sum1 = timed.last
             if lats:
                 row = _latency_row(label, lats, statistics.fmean(sizes), (sum1 - sum0) / len(lats), rpcs / len(lats))
+                row["server_p50"], row["server_p95"] = (percentile(sorted(timed.calls), p) for p in (50, 95))
+                depth = max(len(p) for p in timed.pages)
+                row["server_pages"] = [statistics.fmean(p[i] for p in timed.pages if len(p) > i) for i in range(depth)]
             else:
                 row = {"kind": label, "n": 0, **{k: float("nan") for k in (
                     "p50", "p90", "p99", "max", "mean", "rows", "server", "rpcs_per_sample")}}
@@ -434,9 +470,13 @@ def print_latency(backend: str, rows: list[dict], venues: int) -> None:
     say(f"### search latency, {venues:,} venues, one caller, limit 20 ({backend})\n")
     out = []
     for r in rows:
+        pages = r.get("server_pages") or []
         out.append([r["kind"], str(r["n"]), ms(r["p50"]), ms(r["p90"]), ms(r["p99"]), ms(r["max"]),
-                    ms(r["server"]) if r["server"] == r["server"] else "-", f"{r['rows']:.1f}"])
-    say(table(["query kind", "n", "p50 ms", "p90 ms", "p99 ms", "max ms", "server ms (mean)", "rows/page"],
+                    ms(r["server"]) if r["server"] == r["server"] else "-",
+                    ms(r["server_p50"]) if "server_p50" in r else "-", ms(r["server_p95"]) if "server_p95" in r else "-",
+                    " / ".join(ms(x) for x in pages) if len(pages) > 1 else "-", f"{r['rows']:.1f}"])
+    say(table(["query kind", "n", "p50 ms", "p90 ms", "p99 ms", "max ms", "server ms (mean per sample)",
+               "server p50 ms (per call)", "server p95 ms (per call)", "server ms by page (1 / 2 / 3)", "rows/page"],
               out))
     for r in rows:
         if r.get("errors"):

@@ -11,8 +11,11 @@ MIGRATION_LOCK = 7_402_001  # a PostgreSQL advisory lock key held while migratin
 
 
 def _include_object(obj, name, type_, reflected, compare_to):
-    # Dialect-only indexes a migration makes by hand (PostgreSQL trigram indexes) are not in the
-    # models: leave them out of the comparison.
+    # Dialect-only indexes a migration makes by hand (PostgreSQL trigram indexes) and SQLite FTS5
+    # tables (with their shadow tables, ``<name>_fts_data`` ...) are not in the models: leave them out
+    # of the comparison.
+    if type_ == "table" and name and (name.endswith("_fts") or "_fts_" in name):
+        return False
     return not (type_ == "index" and name and name.endswith("_trgm"))
 
 

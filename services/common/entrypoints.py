@@ -10,7 +10,9 @@ Over nameko's ``Rpc`` it adds, in this order, for every call:
    ``audit.record``) in the worker's transaction, then the commit, *before* the reply is sent, so
    "done" means committed; a write request seen again with the same correlation id (RabbitMQ
    redelivers a request whose ack was lost when a replica died after replying) gets the recorded
-   reply (``audit.recorded_reply``) and is not applied twice;
+   reply (``audit.recorded_reply``) and is not applied twice (looked up before the worker for a
+   redelivered request, after it when a write fails: the audit row's unique call id makes a
+   second application fail);
 3. errors mapped once: marshmallow ``ValidationError`` -> ``ValidationFailed``, a database
    integrity error, deadlock or serialization failure -> ``Conflict``, the contract's errors as
    they are, anything else ->
@@ -83,6 +85,9 @@ class Rpc(NamekoRpc):
         self.secret = self.container.config.get("JWT_SECRET")
         self.db = next((d for d in self.container.dependencies if isinstance(d, Database)), None)
         start_rpc_series(self.service, self.method_name)
+        # This entrypoint's own series, looked up once (``labels()`` per call is a lock and a dict).
+        self._requests = RPC_REQUESTS.labels(self.service, self.method_name)
+        self._latency = RPC_LATENCY.labels(self.service, self.method_name)
 
     def check_signature(self, args, kwargs):
         try:
@@ -92,7 +97,7 @@ class Rpc(NamekoRpc):
 
     def handle_message(self, body, message):
         started = time.perf_counter()
-        RPC_REQUESTS.labels(self.service, self.method_name).inc()
+        self._requests.inc()
         try:
             try:
                 args, kwargs = body["args"], body["kwargs"]
@@ -105,7 +110,10 @@ class Rpc(NamekoRpc):
             if self.roles:
                 caller = context_data.identity.caller
                 caller.require_role(self.roles)
-            recorded = self._recorded_reply(message) if self.write and self.db is not None else None
+            # Only a redelivered request (its ack lost) can have been applied already; any other
+            # duplicate is caught at its commit by the audit row's unique call id (``_finish``).
+            recorded = (self._recorded_reply(message) if self.write and self.db is not None
+                        and (message.delivery_info or {}).get("redelivered") else None)
         except Exception as exc:  # noqa: BLE001 - every refusal goes back to the caller
             exc = to_contract_error(exc, f"{self.service}.{self.method_name}")
             self._count_error(exc)
@@ -125,7 +133,7 @@ class Rpc(NamekoRpc):
 
     def on_decode_error(self, message, exc):
         """A request whose body cannot be read is answered ``ValidationFailed``, never dropped."""
-        RPC_REQUESTS.labels(self.service, self.method_name).inc()
+        self._requests.inc()
         reason = decode_failure(message, exc)
         log.warning("%s.%s: a request body could not be read: %s", self.service, self.method_name, reason)
         error = ValidationFailed({"_schema": [f"the request body could not be read ({reason})"]})
@@ -137,9 +145,14 @@ class Rpc(NamekoRpc):
             exc_info = self._audit(message, worker_ctx, caller, result)
         if self.db is not None:
             exc_info = self.db.finish(worker_ctx, exc_info)
-            if exc_info is not None and self.write and isinstance(exc_info[1], IntegrityError):
-                # The same request, delivered twice at once, committed first in the other worker.
-                recorded = self._recorded_reply(message)
+            if exc_info is not None and self.write:
+                # The same request delivered twice (a publisher's retry, or at once to two
+                # replicas), applied first by the other delivery: its audit row's call id refused
+                # this one, or the use case refused the change it already made.
+                try:
+                    recorded = self._recorded_reply(message)
+                except Exception:  # noqa: BLE001 - the database is down: report the first error
+                    recorded = None
                 if recorded is not None:
                     result, exc_info = recorded[1], None
         if exc_info is not None:
@@ -147,7 +160,7 @@ class Rpc(NamekoRpc):
             self._count_error(exc)
             exc_info = (type(exc), exc, None)
             result = None
-        RPC_LATENCY.labels(self.service, self.method_name).observe(time.perf_counter() - started)
+        self._latency.observe(time.perf_counter() - started)
         return self.rpc_consumer.handle_result(message, result, exc_info)
 
     @staticmethod

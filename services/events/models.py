@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, MetaData, Numeric, String, UniqueConstraint
+from sqlalchemy import (JSON, Boolean, Float, ForeignKey, Index, Integer, MetaData, Numeric, String,
+                        UniqueConstraint, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.common.orgcopy import OrgCopy
@@ -99,6 +100,10 @@ class Activity(Base):
     version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Registration counters (migration 0009), changed only by usecases/counters.py
+    confirmed_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    waitlisted_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    last_queue_seq: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     bookings: Mapped[list["Booking"]] = relationship(order_by="Booking.starts_at", lazy="selectin",
                                                      cascade="all, delete-orphan")
     __table_args__ = (prefix_index("ix_activities_org_path", "org_path"),
@@ -115,7 +120,10 @@ class Booking(Base):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    __table_args__ = (Index("ix_bookings_space_time", "space_id", "starts_at", "ends_at"),)
+    __table_args__ = (Index("ix_bookings_space_time", "space_id", "starts_at", "ends_at"),
+                      # the conflict check's: live bookings only (migration 0008)
+                      Index("ix_bookings_live_space_time", "space_id", "starts_at", "ends_at",
+                            postgresql_where=text("active IS true"), sqlite_where=text("active IS 1")))
 
 
 class LecturerSlot(Base):

@@ -47,7 +47,7 @@ class Service(ServiceBase):
     @rpc(roles=ADMIN_ROLES, write=True)
     def schedule_activity(self, data):
         activity = activities.schedule_activity(self.session, self.auth.caller, s.ActivityInput().load(data))
-        return activities.activity_view(self.session, activity)
+        return activities.activity_view(self.session, activity, new=True)
 
     @rpc(roles=ADMIN_ROLES, write=True)
     def publish_activity(self, id):

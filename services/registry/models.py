@@ -39,10 +39,10 @@ class Venue(Base):
     __tablename__ = "venues"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
-    type: Mapped[str] = mapped_column(String(20), index=True)
+    type: Mapped[str] = mapped_column(String(20))
     org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"), index=True)
     org_path: Mapped[str] = mapped_column(String(2000))
-    district: Mapped[str] = mapped_column(String(50), index=True)
+    district: Mapped[str] = mapped_column(String(50))
     address: Mapped[str] = mapped_column(String(500))
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
@@ -50,20 +50,29 @@ class Venue(Base):
     facilities: Mapped[list] = mapped_column(JSON)
     art_fields: Mapped[list] = mapped_column(JSON)
     book_count: Mapped[int | None] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(20), index=True)
+    status: Mapped[str] = mapped_column(String(20))
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     spaces: Mapped[list["Space"]] = relationship(
-        back_populates="venue", cascade="all, delete-orphan", order_by="Space.position", lazy="selectin")
-    designations: Mapped[list["VenueDesignation"]] = relationship(
-        back_populates="venue", cascade="all, delete-orphan", order_by="VenueDesignation.granted_at",
+        back_populates="venue", cascade="all, delete-orphan", order_by="[Space.position, Space.id]",
         lazy="selectin")
+    designations: Mapped[list["VenueDesignation"]] = relationship(
+        back_populates="venue", cascade="all, delete-orphan",
+        order_by="[VenueDesignation.granted_at, VenueDesignation.id]", lazy="selectin")
     art_field_rows: Mapped[list["VenueArtField"]] = relationship(cascade="all, delete-orphan")
 
+    # A search's filter and its order (name, id) in one index: the first page is the index's first
+    # entries for the value, never a sort of every match (docs/PERFORMANCE.md, registry). org_path's
+    # pattern_ops serve the subtree's LIKE on PostgreSQL; SQLite reads the subtree as a range.
     __table_args__ = (Index("ix_venues_lat_lon", "lat", "lon"), Index("ix_venues_name_id", "name", "id"),
-                      prefix_index("ix_venues_org_path", "org_path"))
+                      Index("ix_venues_type_name_id", "type", "name", "id"),
+                      Index("ix_venues_district_name_id", "district", "name", "id"),
+                      Index("ix_venues_district_type_name_id", "district", "type", "name", "id"),
+                      Index("ix_venues_status_name_id", "status", "name", "id"),
+                      Index("ix_venues_org_path_name_id", "org_path", "name", "id",
+                            postgresql_ops={"org_path": "varchar_pattern_ops"}))
 
 
 class Space(Base):
@@ -95,6 +104,15 @@ class VenueDesignation(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoke_reason: Mapped[str | None] = mapped_column(String(1000))
     venue: Mapped[Venue] = relationship(back_populates="designations")
+
+
+class VenueDocument(Base):
+    """``get_venue``'s answer, stored: written by ``usecases/documents.py`` only, in the venue
+    write's own transaction; ``version`` is the venue's version it was built from."""
+    __tablename__ = "venue_documents"
+    venue_id: Mapped[str] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    document: Mapped[dict] = mapped_column(JSON)
 
 
 class Group(Base):

@@ -22,6 +22,7 @@ from .metrics import DomainGauges
 from .models import metadata
 
 FEDERATION = ("federation_admin",)
+VENUE_SEARCH = s.VenueSearch()  # made once: a schema's construction copies its fields
 ORG_WRITERS = ("federation_admin", "district_admin")
 
 
@@ -67,11 +68,11 @@ class Service(ServiceBase):
 
     @rpc
     def get_venue(self, venue_id):
-        return venues.VENUE_OUT.dump(venues.get_venue(self.session, load_id("venue_id", venue_id)))
+        return venues.get_venue(self.session, load_id("venue_id", venue_id))  # stored as VenueOut dumps it
 
     @rpc
     def search_venues(self, filters=None):
-        return search.search_venues(self.session, s.VenueSearch().load({} if filters is None else filters))
+        return search.search_venues(self.session, VENUE_SEARCH.load({} if filters is None else filters))
 
     @rpc(roles=FEDERATION, write=True)
     def designate_venue(self, venue_id, designation, year):

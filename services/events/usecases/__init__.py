@@ -6,6 +6,7 @@ into the outbox in the same session. Nothing here commits: the kit's entrypoints
 - ``activities``: the one scheduling path (``schedule(draft)``), the life cycle, reads, and the
   flagging of activities at a venue that is suspended or closed.
 - ``registrations``: register, cancel (promoting the waitlist), check in.
+- ``counters``: an activity's registration counters, the one place that changes them.
 - ``rosters``: reads: an activity's registrations for the door, a worker's own.
 - ``lectures``: the Mobile Lecture Hall's catalogue, orders, confirmation, delivery, rating.
 - ``tours``: Culture Express tours, a stop an activity.

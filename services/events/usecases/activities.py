@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from services.common.auth import ADMIN_ROLES, Caller
@@ -15,14 +15,26 @@ from services.common.pagination import Pager, cursor_time
 from services.common.query import contains, get_or_not_found
 
 from .. import domain
-from ..domain import ActivityDraft, Slot, utcnow
+from ..domain import ActivityDraft, Slot, ancestors, utcnow
 from ..models import Activity, Booking, Brand, LecturerSlot, Org, Registration, Space, Venue
 from ..schemas import ActivityOut
 from . import lectures  # a lecture's order follows its activity (and lectures schedule here)
-from .shared import OUTBOX, activity_for_write, get_org, lock_slots, new_id, touch
+from .shared import OUTBOX, activity_for_write, get_org, lock_slots, new_id, org_path, touch
 
 log = logging.getLogger(__name__)
 ACTIVITY_OUT = ActivityOut()
+VENUES, SPACES, BOOKINGS = Venue.__table__, Space.__table__, Booking.__table__
+# The conflict check's two statements, built once with bound parameters (no per-call construction).
+_BOOKED_SPACE = (select(VENUES.c.name, VENUES.c.status, VENUES.c.opening_hours, SPACES.c.id,
+                        SPACES.c.name.label("space_name"), SPACES.c.capacity)
+                 .join_from(SPACES, VENUES, VENUES.c.id == SPACES.c.venue_id)
+                 .where(SPACES.c.id == bindparam("space_id"), VENUES.c.id == bindparam("venue_id")))
+# Bounded below by the longest booking: one short range of ix_bookings_live_space_time, however long
+# the space's history (an overlapping booking starts after start - 31 days).
+_CLASH = (select(BOOKINGS.c.activity_id, BOOKINGS.c.starts_at, BOOKINGS.c.ends_at)
+          .where(BOOKINGS.c.space_id == bindparam("space_id"), BOOKINGS.c.active.is_(True),
+                 BOOKINGS.c.starts_at > bindparam("after"), BOOKINGS.c.starts_at < bindparam("ends_at"),
+                 BOOKINGS.c.ends_at > bindparam("starts_at")).limit(1))
 
 
 # --- scheduling ------------------------------------------------------------------------------
@@ -35,11 +47,21 @@ def venue_space(session: Session, venue_id: str, space_id: str) -> tuple[Venue, 
     return venue, space
 
 
-def _check_bookings(session: Session, bookings: list[dict]) -> list[Space]:
-    """The booked spaces, after checking each booking against the venue and every other booking."""
+def _booked_space(session: Session, venue_id: str, space_id: str):
+    """The venue's and the space's columns a booking is checked against, in one Core query (no
+    ORM objects: a venue's ``selectin`` spaces, 20 and more, cost more than the check itself)."""
+    row = session.execute(_BOOKED_SPACE, {"space_id": space_id, "venue_id": venue_id}).first()
+    if row is None:
+        venue_space(session, venue_id, space_id)  # raises the NotFound that says which is missing
+    return row
+
+
+def _check_bookings(session: Session, bookings: list[dict]) -> list:
+    """The booked spaces (``id``, ``capacity``), after checking each booking against the venue and
+    every other booking."""
     checked = []
     for i, b in enumerate(bookings):
-        venue, space = venue_space(session, b["venue_id"], b["space_id"])
+        venue = space = _booked_space(session, b["venue_id"], b["space_id"])
         if venue.status not in domain.BOOKABLE_VENUE_STATUSES:
             raise InvalidState(f"{venue.name} is {venue.status}: it cannot be booked")
         error = domain.opening_hours_error(venue.opening_hours, b["starts_at"], b["ends_at"])
@@ -48,11 +70,10 @@ def _check_bookings(session: Session, bookings: list[dict]) -> list[Space]:
         checked.append((b, venue, space))
     domain.check_slots([Slot(b["space_id"], b["starts_at"], b["ends_at"]) for b in bookings])
     for b, venue, space in checked:
-        clash = session.scalars(select(Booking).where(
-            Booking.space_id == b["space_id"], Booking.active.is_(True),
-            Booking.starts_at < b["ends_at"], Booking.ends_at > b["starts_at"])).first()
+        clash = session.execute(_CLASH, {"space_id": b["space_id"], "ends_at": b["ends_at"], "starts_at": b["starts_at"],
+                                         "after": b["starts_at"] - domain.MAX_ACTIVITY_LENGTH}).first()
         if clash is not None:
-            raise Conflict(f"{venue.name} {space.name} is booked from "
+            raise Conflict(f"{venue.name} {space.space_name} is booked from "
                            f"{clash.starts_at.astimezone(domain.LOCAL):%Y-%m-%d %H:%M}"
                            f" to {clash.ends_at.astimezone(domain.LOCAL):%H:%M} by activity {clash.activity_id}")
     return [space for _, _, space in checked]
@@ -69,12 +90,12 @@ def _check_lecturer_free(session: Session, lecturer_id: str, starts_at: datetime
 def schedule(session: Session, caller: Caller | None, draft: ActivityDraft) -> Activity:
     """A new draft activity, whatever built the draft. ``caller`` None: the service's own act (it
     answers talent's showcase request); otherwise the organiser must be in the caller's subtree."""
-    org = get_org(session, draft.org_id)
+    org = org_path(session, draft.org_id)
     if caller is not None:
-        caller.require_org(org.ancestors)
+        caller.require_org(ancestors(org.path))
     if draft.brand_id:
         get_or_not_found(session, Brand, draft.brand_id, "brand")
-    audience_org = get_org(session, draft.audience_org_id) if not draft.audience_open else None
+    audience_org = org_path(session, draft.audience_org_id) if not draft.audience_open else None
     lock_slots(session, draft.slot_keys())
     spaces = _check_bookings(session, draft.bookings)
     if spaces:
@@ -189,8 +210,10 @@ def get_activity(session: Session, caller: Caller | None, activity_id: str) -> A
     return activity
 
 
-def activity_view(session: Session, activity: Activity) -> dict:
-    counts = dict(session.execute(select(Registration.status, func.count()).where(
+def activity_view(session: Session, activity: Activity, new: bool = False) -> dict:
+    """What readers see of ``activity``; ``new``: scheduled in this transaction, so no one has
+    registered yet (no count to ask for)."""
+    counts = {} if new else dict(session.execute(select(Registration.status, func.count()).where(
         Registration.activity_id == activity.id).group_by(Registration.status)).all())
     return {**ACTIVITY_OUT.dump(activity),
             "registrations": {"confirmed": counts.get("confirmed", 0), "waitlisted": counts.get("waitlisted", 0)}}

@@ -1,24 +1,36 @@
 """Registrations: a worker registers once per activity, confirmed while places remain, else
 waitlisted; a confirmed cancellation promotes the first waitlisted; check-in records attendance.
 
-Every write locks the activity's row first (``FOR UPDATE`` on PostgreSQL; SQLite serialises writers
-anyway), so capacity holds under any number of parallel registrations.
+Every write locks the activity's row first (``register`` with the ``UPDATE`` that numbers the
+newcomer, the others ``FOR UPDATE``; SQLite serialises writers anyway), so capacity holds under any
+number of parallel registrations. The activity's counters (``counters.py``) change with the rows.
 """
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from types import SimpleNamespace
+
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from services.common.auth import Caller
 from services.common.errors import Conflict, Forbidden, InvalidState, NotFound
 
 from .. import domain
-from ..domain import REGISTRATION, utcnow
+from ..domain import REGISTRATION, ancestors, utcnow
 from ..models import Activity, Registration
 from ..schemas import RegistrationOut
-from .shared import OUTBOX, activity_for_write, get_org, new_id
+from . import counters
+from .shared import OUTBOX, activity_for_write, get_org, new_id, org_path
 
 REGISTRATION_OUT = RegistrationOut()
+REGISTRATIONS = Registration.__table__
+# What a cancelled registration taken up again gets anew (its id and its worker stay).
+REREGISTERED = ("worker_name", "worker_org_id", "status", "queue_seq", "registered_at", "promoted_at",
+                "cancelled_at", "checked_in_at")
+INSERTED = ("id", "activity_id", "worker_id") + REREGISTERED
 
 
 def _position(session: Session, registration: Registration) -> int | None:
@@ -34,16 +46,21 @@ def _fields(registration: Registration) -> dict:
             "worker_org_id": registration.worker_org_id, "status": registration.status}
 
 
-def _emit(session: Session, event: str, registration: Registration) -> None:
+def _emit(session: Session, event: str, registration: Registration, position: int | None = None) -> int | None:
+    """The event of ``registration``'s new state; its waitlist position (counted unless given)."""
     session.flush()
-    OUTBOX.emit(session, event, registration.activity_id,
-                {**_fields(registration), "position": _position(session, registration)})
+    if position is None:
+        position = _position(session, registration)
+    OUTBOX.emit(session, event, registration.activity_id, {**_fields(registration), "position": position})
+    return position
 
 
-def _move(session: Session, registration: Registration, new: str, event: str) -> None:
+def _move(session: Session, registration: Registration, new: str, event: str,
+          position: int | None = None) -> int | None:
     REGISTRATION.check(registration.status or domain.NEW_REGISTRATION, new)
+    counters.count(session, registration.activity_id, entered=new, left=registration.status)
     registration.status = new
-    _emit(session, event, registration)
+    return _emit(session, event, registration, position)
 
 
 def _registration(session: Session, activity: Activity, worker_id: str) -> Registration | None:
@@ -63,30 +80,64 @@ def _check_activity_status(activity: Activity, allowed: tuple[str, ...], message
         raise InvalidState(message.format(status=activity.status))
 
 
+_INSERTS: dict = {}
+
+
+def _insert(session: Session, values: dict):
+    """The registration's row: a new one, or the worker's cancelled one taken up again (it queues
+    at the end). No row back: the worker's registration is live (confirmed or waitlisted).
+    The statement is built once per dialect, with bound parameters."""
+    dialect = session.get_bind().dialect.name
+    stmt = _INSERTS.get(dialect)
+    if stmt is None:
+        stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(REGISTRATIONS).values(
+            {name: bindparam(name) for name in INSERTED})
+        stmt = _INSERTS[dialect] = stmt.on_conflict_do_update(
+            index_elements=[REGISTRATIONS.c.activity_id, REGISTRATIONS.c.worker_id],
+            set_={name: stmt.excluded[name] for name in REREGISTERED},
+            where=REGISTRATIONS.c.status == "cancelled").returning(REGISTRATIONS.c.id)
+    return session.execute(stmt, values).first()
+
+
 def register(session: Session, caller: Caller, activity_id: str, worker: dict) -> dict:
-    worker_org = get_org(session, worker["org_id"])
-    domain.check_may_act_for_worker(caller, worker["id"], worker_org.id, worker_org.ancestors, joining=True)
-    activity = activity_for_write(session, None, activity_id)
+    """Core statements, no ORM unit of work: the activity's row locked by the ``UPDATE`` that
+    numbers the newcomer (``counters.arrive``: the counts decide the place; the worker's
+    organisation read with it), the registration's row (new, or a cancelled one taken up again),
+    the counter, the event. Any refusal rolls all of it back; the refusals keep their order."""
+    session.flush()  # the statements below go round the ORM: it writes what it holds first
+    activity = counters.arrive(session, activity_id, worker["org_id"])
+    if activity is None or activity.worker_org_path is None:
+        org = org_path(session, worker["org_id"])  # NotFound: no such organisation (said first)
+        domain.check_may_act_for_worker(caller, worker["id"], org.id, ancestors(org.path), joining=True)
+        raise NotFound(f"no activity with id {activity_id}")
+    org = SimpleNamespace(id=worker["org_id"], path=activity.worker_org_path)
+    domain.check_may_act_for_worker(caller, worker["id"], org.id, ancestors(org.path), joining=True)
     _check_activity_status(activity, domain.REGISTERING_STATUSES,
                            "registration is for published activities; this one is {status}")
     now = utcnow()
     domain.check_registration_window(now, activity.registration_opens_at, activity.registration_closes_at)
-    if not domain.in_audience(activity.audience_open, activity.audience_org_path, worker_org.path):
+    if not domain.in_audience(activity.audience_open, activity.audience_org_path, org.path):
         raise Forbidden("this activity is for the members of another organisation")
-    existing = _registration(session, activity, worker["id"])
-    if existing is not None and existing.status != "cancelled":
-        raise Conflict(f"worker {worker['id']} is already {existing.status} for this activity")
-    confirmed = session.scalar(select(func.count()).where(
-        Registration.activity_id == activity.id, Registration.status == "confirmed"))
-    last = session.scalar(select(func.max(Registration.queue_seq)).where(Registration.activity_id == activity.id))
-    registration = existing or Registration(id=new_id(), activity_id=activity.id, worker_id=worker["id"])
-    registration.worker_name, registration.worker_org_id = worker["name"], worker_org.id
-    registration.queue_seq, registration.registered_at = (last or 0) + 1, now
-    registration.cancelled_at = registration.promoted_at = registration.checked_in_at = None
-    session.add(registration)
-    status = domain.place_for(confirmed, activity.capacity)
-    _move(session, registration, status, f"registration_{status}")
-    return {"status": registration.status, "position": _position(session, registration)}
+    status = domain.place_for(activity.confirmed_count, activity.capacity)
+    REGISTRATION.check(domain.NEW_REGISTRATION, status)  # (a cancelled one may come back the same way)
+    inserted = _insert(session, {
+        "id": new_id(), "activity_id": activity_id, "worker_id": worker["id"], "worker_name": worker["name"],
+        "worker_org_id": org.id, "status": status, "queue_seq": activity.last_queue_seq, "registered_at": now,
+        "promoted_at": None, "cancelled_at": None, "checked_in_at": None})
+    if inserted is None:
+        live = session.scalar(select(REGISTRATIONS.c.status).where(
+            REGISTRATIONS.c.activity_id == activity_id, REGISTRATIONS.c.worker_id == worker["id"]))
+        raise Conflict(f"worker {worker['id']} is already {live} for this activity")
+    held = session.identity_map.get(identity_key(Registration, inserted.id))
+    if held is not None:  # a cancelled registration this session loaded: it reads its new state
+        session.expire(held)
+    counters.count(session, activity_id, entered=status)
+    # The newcomer arrives last, so a waitlisted one's position is the waitlist's length with it.
+    position = activity.waitlisted_count + 1 if status == "waitlisted" else None
+    OUTBOX.emit(session, f"registration_{status}", activity_id, {
+        "activity_id": activity_id, "worker_id": worker["id"], "worker_org_id": org.id, "status": status,
+        "position": position})
+    return {"status": status, "position": position}
 
 
 def cancel_registration(session: Session, caller: Caller, activity_id: str, worker_id: str) -> dict:

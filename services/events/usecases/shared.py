@@ -3,8 +3,8 @@ write, and the per-space (and per-lecturer) lock that serialises concurrent sche
 from __future__ import annotations
 
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, lazyload
 
 from services.common.auth import Caller
 from services.common.errors import NotFound
@@ -25,10 +25,28 @@ def get_org(session: Session, org_id: str) -> Org:
     return known_org(session, Org, org_id, "events")
 
 
-def activity_for_write(session: Session, caller: Caller | None, activity_id: str) -> Activity:
+_ORG_PATH = select(Org.__table__.c.id, Org.__table__.c.path).where(Org.__table__.c.id == bindparam("org_id"))
+
+
+def org_path(session: Session, org_id: str):
+    """The organisation's ``(id, path)`` as a row (one Core statement, built once: the hot writes
+    need no ``Org`` object); ``NotFound`` as ``get_org`` says it."""
+    row = session.execute(_ORG_PATH, {"org_id": org_id}).first()
+    if row is None:
+        get_org(session, org_id)  # raises the kit's NotFound
+    return row
+
+
+def activity_for_write(session: Session, caller: Caller | None, activity_id: str,
+                       with_bookings: bool = True) -> Activity:
     """The activity, its row locked for this transaction, after checking the caller's subtree
-    (``caller`` None: the rule is the use case's own, e.g. a worker acting for themself)."""
-    activity = session.scalars(select(Activity).where(Activity.id == activity_id).with_for_update()).first()
+    (``caller`` None: the rule is the use case's own, e.g. a worker acting for themself).
+    ``with_bookings=False``: its bookings are not loaded with it (a registration does not read
+    them: one query less while the row is locked); they load on first access."""
+    stmt = select(Activity).where(Activity.id == activity_id).with_for_update()
+    if not with_bookings:
+        stmt = stmt.options(lazyload(Activity.bookings))
+    activity = session.scalars(stmt).first()
     if activity is None:
         raise NotFound(f"no activity with id {activity_id}")
     if caller is not None:

@@ -4,6 +4,7 @@ outbox in the same session. Nothing here commits: the kit's entrypoints do.
 
 - ``orgs``: the organisation tree.
 - ``venues``: venues, their status life cycle and designations.
+- ``documents``: the stored venue documents (``get_venue``'s answer), their one writer and reads.
 - ``search``: finding venues (filters, text, nearest first).
 - ``groups``: groups and the excellent-team designation.
 - ``network``: the network summary and the featured-base target.

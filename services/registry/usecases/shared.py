@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 
-from sqlalchemy import exists
+from sqlalchemy import select
 
 from services.common.outbox import Outbox
 from services.common.query import new_id  # noqa: F401 (the use cases import it from here)
@@ -14,6 +14,12 @@ OUTBOX = Outbox("registry", metadata, EVENT_SCHEMAS)
 
 
 
+def designation_rows(designation: str):
+    """The venue's active ``designation`` (correlated to ``venues``), as a query."""
+    return select(VenueDesignation.id).where(VenueDesignation.venue_id == Venue.id,
+                                             VenueDesignation.designation == designation,
+                                             VenueDesignation.revoked_at.is_(None))
+
+
 def active_designation(designation: str):
-    return exists().where(VenueDesignation.venue_id == Venue.id, VenueDesignation.designation == designation,
-                          VenueDesignation.revoked_at.is_(None))
+    return designation_rows(designation).exists()

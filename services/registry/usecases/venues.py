@@ -11,10 +11,9 @@ from services.common.query import get_or_not_found
 
 from .. import domain
 from ..models import Org, Space, Venue, VenueArtField, VenueDesignation
-from ..schemas import VenueOut
+from . import documents
+from .documents import VENUE_OUT  # noqa: F401 (service.py and search.py import it from here)
 from .shared import OUTBOX, new_id
-
-VENUE_OUT = VenueOut()
 
 
 def _apply_spaces(venue: Venue, spaces: list[dict]) -> None:
@@ -60,8 +59,17 @@ def register_venue(session: Session, caller: Caller, data: dict) -> Venue:
     _apply_art_fields(venue, data["art_fields"])
     session.add(venue)
     session.flush()
+    documents.refresh(session, [venue.id])
     OUTBOX.emit(session, "venue_registered", venue.id, venue)
     return venue
+
+
+def _changed(session: Session, venue: Venue) -> None:
+    """Every change of a registered venue ends here: a new version, flushed, its document rebuilt."""
+    venue.version += 1
+    venue.updated_at = utcnow()
+    session.flush()
+    documents.refresh(session, [venue.id])
 
 
 def _venue_for_write(session: Session, caller: Caller, venue_id: str) -> Venue:
@@ -93,9 +101,7 @@ def update_venue(session: Session, caller: Caller, venue_id: str, changes: dict)
         _apply_spaces(venue, changes["spaces"])
     if "art_fields" in changes:
         _apply_art_fields(venue, changes["art_fields"])
-    venue.version += 1
-    venue.updated_at = utcnow()
-    session.flush()
+    _changed(session, venue)
     OUTBOX.emit(session, "venue_updated", venue.id, _Updated(venue, sorted(changes)))
     return venue
 
@@ -105,9 +111,7 @@ def set_venue_status(session: Session, caller: Caller, venue_id: str, status: st
     previous = venue.status
     domain.check_transition(previous, status)
     venue.status = status
-    venue.version += 1
-    venue.updated_at = utcnow()
-    session.flush()
+    _changed(session, venue)
     OUTBOX.emit(session, "venue_status_changed", venue.id, {
         "venue_id": venue.id, "previous_status": previous, "status": status, "reason": reason, "venue": venue})
     return venue
@@ -127,9 +131,7 @@ def designate_venue(session: Session, venue_id: str, designation: str, year: int
     domain.check_can_designate(designation, venue.status, set(active), by_award=caller is None)
     venue.designations.append(VenueDesignation(designation=designation, year=year, source=source,
                                                granted_at=utcnow()))
-    venue.version += 1
-    venue.updated_at = utcnow()
-    session.flush()
+    _changed(session, venue)
     OUTBOX.emit(session, "venue_designated", venue.id,
                 {"venue_id": venue.id, "designation": designation, "year": year, "source": source})
     return venue
@@ -141,13 +143,12 @@ def revoke_designation(session: Session, caller: Caller, venue_id: str, designat
     domain.check_can_revoke(designation, set(active), by_award=False)
     held = active[designation]
     held.revoked_at, held.revoke_reason = utcnow(), reason
-    venue.version += 1
-    venue.updated_at = utcnow()
-    session.flush()
+    _changed(session, venue)
     OUTBOX.emit(session, "venue_designation_revoked", venue.id, {
         "venue_id": venue.id, "designation": designation, "reason": reason, "source": f"rpc:{caller.sub}"})
     return venue
 
 
-def get_venue(session: Session, venue_id: str) -> Venue:
-    return get_or_not_found(session, Venue, venue_id, "venue")
+def get_venue(session: Session, venue_id: str) -> dict:
+    """The venue as ``get_venue`` answers it: its stored document (``documents.py``)."""
+    return documents.venue_document(session, venue_id)
