@@ -58,6 +58,11 @@ def service_config(service: str, env=None) -> dict:
         # first retry delay (doubled on each try).
         "CONSUMER_MAX_TRIES": int(env.get("CONSUMER_MAX_TRIES", "5")),
         "CONSUMER_RETRY_DELAY_MS": int(env.get("CONSUMER_RETRY_DELAY_MS", "500")),
+        # Batches (consumer.py): up to CONSUMER_BATCH waiting deliveries applied in one transaction
+        # (1: one worker and one transaction per message), gathered for at most
+        # CONSUMER_BATCH_WAIT_MS.
+        "CONSUMER_BATCH": int(env.get("CONSUMER_BATCH", "100")),
+        "CONSUMER_BATCH_WAIT_MS": float(env.get("CONSUMER_BATCH_WAIT_MS", "5")),
         "max_workers": int(env.get("MAX_WORKERS", "10")),
         "serializer": "json",
     }

@@ -25,13 +25,25 @@ Over nameko's ``EventHandler`` it guarantees, for a handler ``def on_x(self, env
   the handler gets the envelope as a dict, ``seq`` None and ``schemaversion`` 1 when the producer
   sent none (``envelope.with_defaults``): it is applied once by its ``id`` all the same. An
   envelope ``ENVELOPE`` refuses is dead-lettered at once, like an undecodable message.
+- **batches** (``CONSUMER_BATCH`` = N > 1; 1, the default, is one worker per message): the queue's
+  prefetch is 2N; the deliveries waiting (up to N; in a burst, gathered for at most
+  ``CONSUMER_BATCH_WAIT_MS``)
+  are checked against the inbox in one query and applied by ONE worker in one transaction (the
+  handler called once per event, one inbox row per event), committed once, then each acked. An id
+  twice in a batch is applied once (the other copy acked as a duplicate after the commit). If any
+  handler raises or the commit fails, the whole batch is rolled back and its messages are handled
+  one by one exactly as with N = 1 (retries, dead letters, counts), so the others still apply.
 """
 from __future__ import annotations
 
 import logging
+import sys
 import time
 import traceback
 
+import eventlet
+from eventlet.event import Event
+from eventlet.queue import Empty, LightQueue
 from kombu import Connection, Queue
 from marshmallow import ValidationError
 from nameko.events import EventHandler
@@ -71,12 +83,36 @@ class IdempotentEventHandler(EventHandler):
             "x-dead-letter-exchange": "", "x-dead-letter-routing-key": self.queue.name})
         self.dead_letter_queue = Queue(f"{self.queue.name}.dlq", durable=True)
         start_handler_series(self.service, self.handler_name, self.dead_letter_queue.name)
+        self.batch_size = max(1, int(config.get("CONSUMER_BATCH", 1)))
+        self.batch_wait = max(0.0, float(config.get("CONSUMER_BATCH_WAIT_MS", 5)) / 1000)
+        self._pending = LightQueue()
+        self._collector = None
+        if self.batch_size > 1:
+            # read by the kit's QueueConsumer: one batch applied while the next one arrives
+            self.prefetch_count = 2 * self.batch_size
 
     def start(self):
         with self._connection() as conn:
             for queue in (self.retry_queue, self.dead_letter_queue):
                 queue.bind(conn.default_channel).declare()
+        if self.batch_size > 1:
+            self._collector = self.container.spawn_managed_thread(
+                self._collect, identifier=f"{type(self).__name__}.collect[{self.queue.name}]")
         super().start()
+
+    def stop(self):
+        super().stop()  # no more deliveries; the connection stays up until the subextensions stop
+        if self._collector is not None:
+            self._pending.put(None)  # apply what was delivered, then end
+            with eventlet.Timeout(60, False):
+                self._collector.wait()
+            self._collector = None
+
+    def kill(self):
+        if self._collector is not None:
+            self._collector.kill()  # unacked deliveries go back to the queue with the connection
+            self._collector = None
+        super().kill()
 
     def _connection(self):
         return Connection(self.amqp_uri, transport_options={"confirm_publish": True})
@@ -90,18 +126,149 @@ class IdempotentEventHandler(EventHandler):
             self._dead_letter(message, f"not a valid event envelope: {exc}")
             self._observe(started)
             return
+        if self.batch_size > 1:
+            self._pending.put((message, envelope, started))  # the collector applies it
+            return
+        self._handle_one(message, envelope, started)
+
+    def _handle_one(self, message, envelope, started, done: Event | None = None):
+        """One message, one worker, one transaction (``done`` is sent once it is settled)."""
         if self._already_applied(envelope["id"]):
-            EVENTS_HANDLED.labels(self.service, self.handler_name, "duplicate").inc()
-            self.queue_consumer.ack_message(message)
-            self._observe(started)
+            self._duplicate(message, started)
+            if done is not None:
+                done.send()
             return
         context_data = self.unpack_message_headers(message)
-        handler = lambda worker_ctx, result, exc_info: self._finish(message, envelope, worker_ctx, result, exc_info, started)  # noqa: E731
+
+        def handler(worker_ctx, result, exc_info):
+            try:
+                return self._finish(message, envelope, worker_ctx, result, exc_info, started)
+            finally:
+                if done is not None:
+                    done.send()
         try:
             self.container.spawn_worker(self, (envelope,), {}, context_data=context_data,
                                         handle_result=handler)
         except ContainerBeingKilled:
             self.queue_consumer.requeue_message(message)
+            if done is not None:
+                done.send()
+
+    def _duplicate(self, message, started):
+        EVENTS_HANDLED.labels(self.service, self.handler_name, "duplicate").inc()
+        self.queue_consumer.ack_message(message)
+        self._observe(started)
+
+    # --- batches (CONSUMER_BATCH > 1) ---
+
+    def _collect(self):
+        """The batching handler's one green thread: gathers deliveries and applies them."""
+        while True:
+            item = self._pending.get()
+            if item is None:
+                return
+            batch, last = [item], False
+            deadline = time.monotonic() + self.batch_wait
+            while len(batch) < self.batch_size:
+                # a lone event goes at once; during a burst, wait a little for the rest
+                remaining = deadline - time.monotonic() if len(batch) > 1 else 0
+                try:
+                    item = self._pending.get(timeout=remaining) if remaining > 0 else self._pending.get_nowait()
+                except Empty:
+                    break
+                if item is None:
+                    last = True
+                    break
+                batch.append(item)
+            try:
+                self._apply_batch(batch)
+            except Exception:  # noqa: BLE001 - a bug here must not kill the container nor lose a message
+                log.exception("%s: a batch of %d failed unexpectedly; requeueing what is unsettled",
+                              self.handler_name, len(batch))
+                for message, _, _ in batch:
+                    if not message.acknowledged:
+                        self.queue_consumer.requeue_message(message)
+            if last:
+                return
+
+    def _apply_batch(self, batch):
+        firsts, repeats = {}, []
+        for item in batch:
+            if item[1]["id"] in firsts:
+                repeats.append(item)  # the same id twice in one batch: applied once
+            else:
+                firsts[item[1]["id"]] = item
+        with self.db.session() as session:
+            seen = set(session.execute(select(self.inbox.c.event_id).where(
+                self.inbox.c.handler == self.handler_name,
+                self.inbox.c.event_id.in_(list(firsts)))).scalars())
+        for event_id in seen:
+            message, _, started = firsts.pop(event_id)
+            self._duplicate(message, started)
+        todo = list(firsts.values())
+        if len(todo) == 1:
+            outcome = "failed"  # one event: no batch, the one-message path as is (a retried event)
+        else:
+            outcome = self._apply_together(todo) if todo else "applied"
+        if outcome == "requeued":  # the container is being killed
+            for message, _, _ in repeats:
+                self.queue_consumer.requeue_message(message)
+            return
+        if outcome == "failed":
+            # rolled back (or a lone event): each message alone, exactly as with CONSUMER_BATCH=1
+            for message, envelope, started in todo + [r for r in repeats if r[1]["id"] in firsts]:
+                done = Event()
+                self._handle_one(message, envelope, started, done)
+                done.wait()
+            repeats = [r for r in repeats if r[1]["id"] not in firsts]
+        for message, _, started in repeats:
+            self._duplicate(message, started)
+
+    def _apply_together(self, todo) -> str:
+        """Apply ``todo`` in one worker and one transaction; ack each after the commit: "applied".
+        "failed": a handler raised or the commit failed; all rolled back, nothing acked.
+        "requeued": the container is being killed."""
+        done = Event()
+
+        def handle_result(worker_ctx, result, exc_info):
+            try:
+                if exc_info is None:
+                    method = getattr(worker_ctx.service, self.method_name)
+                    for _, envelope, _ in todo[1:]:  # the worker itself ran the first
+                        method(envelope)
+                    now = utcnow()
+                    self.db.sessions[worker_ctx].execute(insert(self.inbox), [
+                        {"event_id": e["id"], "handler": self.handler_name, "event_type": e["type"],
+                         "source": e["source"], "processed_at": now} for _, e, _ in todo])
+            except Exception:  # noqa: BLE001 - the batch fails, each message is retried alone
+                exc_info = sys.exc_info()
+            try:
+                exc_info = self.db.finish(worker_ctx, exc_info)
+            except Exception:  # noqa: BLE001 - a rollback that failed: not committed either
+                exc_info = sys.exc_info()
+            done.send(exc_info)
+            return result, exc_info
+
+        first_message, first_envelope, _ = todo[0]
+        try:
+            self.container.spawn_worker(self, (first_envelope,), {},
+                                        context_data=self.unpack_message_headers(first_message),
+                                        handle_result=handle_result)
+        except ContainerBeingKilled:
+            for message, _, _ in todo:
+                self.queue_consumer.requeue_message(message)
+            return "requeued"
+        exc_info = done.wait()
+        if exc_info is not None:
+            log.warning("%s: a batch of %d events failed (%s); applying them one by one",
+                        self.handler_name, len(todo), "".join(traceback.format_exception_only(
+                            exc_info[0], exc_info[1])).strip())
+            return "failed"
+        EVENTS_HANDLED.labels(self.service, self.handler_name, "applied").inc(len(todo))
+        for message, _, started in todo:
+            self.queue_consumer.ack_message(message)
+            self._observe(started)
+        return "applied"
 
     def on_decode_error(self, message, exc):
         """An undecodable message: straight to the DLQ (no retry can make it readable)."""
@@ -174,3 +341,4 @@ class IdempotentEventHandler(EventHandler):
 
 
 event_handler = IdempotentEventHandler.decorator
+

@@ -42,22 +42,6 @@ def _make_psycopg2_green() -> None:
         _green = True
 
 
-def _commit_off_the_hub(engine: Engine) -> None:
-    """SQLite's COMMIT waits for the disk (the WAL's fsync: ~1 ms on a quiet disk, 5-10 ms on a
-    busy one) inside the driver, which blocks the whole OS thread and so every green thread of the
-    process. Under eventlet it runs in a native thread (``tpool``) instead: the one connection
-    stays held by the committing worker (no one else can use it meanwhile), while the other
-    workers decode requests, send replies and run their Python. Same COMMIT, same durability."""
-    try:
-        import eventlet.patcher
-        from eventlet import tpool
-    except ImportError:  # pragma: no cover - eventlet is a hard dependency
-        return
-    if not eventlet.patcher.is_monkey_patched("thread"):
-        return
-    engine.dialect.do_commit = lambda dbapi_connection: tpool.execute(dbapi_connection.commit)
-
-
 def make_engine(url: str, **kwargs) -> Engine:
     """An engine for ``url``; SQLite files get their folder, WAL and enforced foreign keys."""
     if url.startswith("sqlite"):
@@ -89,8 +73,6 @@ def make_engine(url: str, **kwargs) -> Engine:
         def _sqlite_begin(conn):
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
-        if path and path != ":memory:":
-            _commit_off_the_hub(engine)
         return engine
     if url.startswith("postgresql"):
         _make_psycopg2_green()

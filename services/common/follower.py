@@ -17,7 +17,8 @@ own: the copy sees an event live and again from a catch-up, in any order, even a
   queue ``evt-<source>-follow--<service>.<method>`` bound to every followed type.
 - **catch-up**: at start and every ``interval`` seconds, the source's ``events_since`` after the
   stored position, a page at a time; each page applied and the position moved in ONE transaction
-  the kit commits. The RPC goes through nameko's in-service machinery (a ``ReplyListener``, a
+  the kit commits. Events the live handler has applied already (their id in its inbox) are
+  skipped (one query per page); ``rebuild()`` skips nothing. The RPC goes through nameko's in-service machinery (a ``ReplyListener``, a
   ``MethodProxy``) with a timeout: a source that is down only makes the next tick try again.
 - the position (``follower_position``) moves only by the catch-up: a live event applied past a gap
   the stream lost must not make the catch-up skip that gap.
@@ -41,7 +42,7 @@ from kombu import Queue, binding
 from nameko.containers import WorkerContext
 from nameko.exceptions import RpcTimeout
 from nameko.extensions import DependencyProvider
-from nameko.rpc import MethodProxy, ReplyListener
+from nameko.rpc import MethodProxy
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -56,7 +57,7 @@ from .metrics import (
     FOLLOWER_POSITION,
     MetricsServer,
 )
-from .queue_consumer import QueueConsumer
+from .follower_rpc import _CatchUpEntrypoint, _FollowerReplies
 from .retention import LogPruned, log_pruned
 from .seeding import apply_log  # noqa: F401 - kept importable from here (the demo seeds use it)
 
@@ -102,40 +103,6 @@ class FollowHandler(IdempotentEventHandler):
 follow = FollowHandler.decorator
 
 
-# --- the catch-up's RPC ------------------------------------------------------------------------
-
-class _FollowerReplies(ReplyListener):
-    """nameko's reply listener (one reply queue per container, shared by its followers), able to
-    forget a call its caller gave up on (timed out, or the source's queue does not exist)."""
-
-    queue_consumer = QueueConsumer()  # the kit's: the container's one consumer connection
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self._calls = {}
-
-    def get_reply_event(self, correlation_id):
-        self._calls[eventlet.getcurrent()] = correlation_id
-        return super().get_reply_event(correlation_id)
-
-    def done(self, abandoned: bool) -> None:
-        correlation_id = self._calls.pop(eventlet.getcurrent(), None)
-        if abandoned and correlation_id is not None:
-            self._reply_events.pop(correlation_id, None)
-
-    def wait_until_ready(self) -> None:
-        # The reply queue is consumed once the container's queue consumer is ready; a request
-        # sent before that could have its reply dropped.
-        self.queue_consumer._consumers_ready.wait()
-
-
-class _CatchUpEntrypoint:
-    """What a WorkerContext needs of an entrypoint: a name for the call ids of the requests."""
-
-    def __init__(self, source: str):
-        self.method_name = f"follow_{source}"
-
-
 # --- the follower ------------------------------------------------------------------------------
 
 class Follower(DependencyProvider):
@@ -173,6 +140,10 @@ class Follower(DependencyProvider):
         self.service = self.container.service_name
         self.db = next(d for d in self.container.dependencies if isinstance(d, Database))
         self.table = self.db.metadata.tables["follower_position"]
+        self.inbox = self.db.metadata.tables["inbox"]
+        # the inbox names of this source's live handlers: what they applied, the catch-up skips
+        self.live_handlers = [f"{self.service}.{e.method_name}" for e in self.container.entrypoints
+                              if isinstance(e, FollowHandler) and e.source_service == self.source]
         self.lock_key = advisory_lock_key(self.service, f"follower:{self.source}")
         self._mutex = Semaphore(1)
         self._wake = LightQueue()
@@ -235,7 +206,7 @@ class Follower(DependencyProvider):
                 self._lock(session, wait=True)
                 self._store(session, 0)
             log.info("%s: rebuilding its copy of %s from the start of its log", self.service, self.source)
-            applied = self._catch_up(wait=True)
+            applied = self._catch_up(wait=True, skip_live=False)  # everything, live-applied or not
         log.info("%s: rebuilt its copy of %s: %d events applied", self.service, self.source, applied)
         return applied
 
@@ -277,9 +248,10 @@ class Follower(DependencyProvider):
             except Empty:
                 pass
 
-    def _catch_up(self, wait: bool) -> int:
+    def _catch_up(self, wait: bool, skip_live: bool = True) -> int:
         """Pages until the end of the log. ``wait=False`` (ticks) gives up when another replica
-        is at it; ``wait=True`` waits for its page and goes on from where it got."""
+        is at it; ``wait=True`` waits for its page and goes on from where it got. ``skip_live``:
+        events the live handler already committed (their id in its inbox) are not applied again."""
         applied = 0
         context = WorkerContext(self.container, service=None, entrypoint=_CatchUpEntrypoint(self.source))
         while True:
@@ -294,6 +266,8 @@ class Follower(DependencyProvider):
                         if not wait:
                             return applied  # another replica (or a rebuild) moved it
                         continue  # read the page after the new position
+                    if skip_live:
+                        items = self._not_applied_live(session, items)
                     for envelope in items:
                         self.apply_fn(session, envelope)
                     self._store(session, page["next_seq"])
@@ -327,6 +301,16 @@ class Follower(DependencyProvider):
         if next_seq < seq:
             raise SourceUnavailable(f"its log went back from seq {seq} to {next_seq}")
         return {"items": items, "next_seq": next_seq}
+
+    def _not_applied_live(self, session: Session, items: list) -> list:
+        """``items`` but those the live path has applied (one query per page). The copy then has
+        their effect already, and ``apply`` is idempotent: applying them again changes nothing."""
+        if not items or not self.live_handlers:
+            return items
+        done = set(session.execute(select(self.inbox.c.event_id).where(
+            self.inbox.c.handler.in_(self.live_handlers),
+            self.inbox.c.event_id.in_([e["id"] for e in items]))).scalars())
+        return [e for e in items if e["id"] not in done]
 
     def _lock(self, session: Session, wait: bool) -> bool:
         # PostgreSQL: replicas take turns. SQLite serialises writers anyway (and runs one replica).

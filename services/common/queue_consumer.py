@@ -17,6 +17,9 @@ directly) guarantees:
   consuming goes on. A hook that fails (the broker went away while it moved or answered the
   message) requeues the message rather than lose it. A provider without the hook gets kombu's
   behaviour (logged, acked).
+- **a prefetch per provider**: a provider with a ``prefetch_count`` attribute (the idempotent
+  event handler when it applies batches, ``CONSUMER_BATCH``) gets that prefetch on its queue; the
+  others get the container's (``max_workers``), as in nameko.
 - **accepted content types**: the container's (``serializer`` / ``ACCEPT`` config: JSON) and
   ``application/cloudevents+json`` (CloudEvents structured mode), registered with kombu as JSON,
   so such a body is decoded and handled like ``application/json``.
@@ -74,7 +77,11 @@ class QueueConsumer(NamekoQueueConsumer):
             consumer = consumer_cls(
                 queues=[provider.queue], callbacks=[partial(self.handle_message, provider)],
                 accept=self.accept, on_decode_error=partial(self.on_provider_decode_error, provider))
-            consumer.qos(prefetch_count=self.prefetch_count)
+            # A provider may ask for its own prefetch (a batching event handler: CONSUMER_BATCH).
+            # basic.qos applies to the consumers started after it on the channel, so each consumer
+            # starts right after its own qos (kombu's later consume() is then a no-op).
+            consumer.qos(prefetch_count=getattr(provider, "prefetch_count", None) or self.prefetch_count)
+            consumer.consume()
             self._consumers[provider] = consumer
         return self._consumers.values()
 

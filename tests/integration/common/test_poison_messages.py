@@ -140,7 +140,9 @@ def test_every_undecodable_event_goes_to_the_dlq_counted_and_the_handler_keeps_a
     wait_for(lambda: queue_depth(amqp, DLQ) == len(UNDECODABLE), timeout=20, what="every message in the DLQ")
     wait_for(lambda: rows(url, applied), what="the good event after the bad ones")
     assert [r["name"] for r in rows(url, applied)] == ["良品"]
-    assert DEAD_LETTERED.labels("kitpoison", DLQ)._value.get() - before == len(UNDECODABLE)
+    # counted right after the confirmed move to the DLQ: wait, the move is seen first
+    wait_for(lambda: DEAD_LETTERED.labels("kitpoison", DLQ)._value.get() - before == len(UNDECODABLE),
+             what="every dead letter counted")
     assert queue_depth(amqp, QUEUE) == 0
     assert client.call("kitpoison", "echo", "still serving") == "still serving"
 

@@ -66,12 +66,13 @@ def test_the_mobile_lecture_hall_from_catalogue_to_rating(world, client, token):
     order = ev("order_lecture", {"lecture_id": lecture["id"], "org_id": w.port, "site": at_centre,
                                  "preferred_dates": [tomorrow]}, tok=w.port_admin)
     assert (order["status"], order["site"], order["preferred_dates"]) == ("ordered", at_centre, [tomorrow])
-    assert refused(ev, "order_lecture", {"lecture_id": lecture["id"], "org_id": shipyard,
-                                         "site": {"address": "别人的地方"}}, tok=w.port_admin) == "Forbidden"
     address = {"address": "大连市西岗区船坞路1号 职工食堂二楼"}
     other = wait_for(lambda: ev("order_lecture", {"lecture_id": lecture["id"], "org_id": shipyard, "site": address},
                                 tok=shipyard_admin), what="events to learn the shipyard union")
     assert other["site"] == address
+    # (once events knows the shipyard: before, it would answer NotFound for the union, not Forbidden)
+    assert refused(ev, "order_lecture", {"lecture_id": lecture["id"], "org_id": shipyard,
+                                         "site": {"address": "别人的地方"}}, tok=w.port_admin) == "Forbidden"
 
     # The federation confirms: a published lecture activity at the unit's site, with the lecturer.
     starts, ends = now_for(90)
