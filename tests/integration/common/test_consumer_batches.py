@@ -5,7 +5,6 @@ twice in a batch is applied once; a crash between the commit and the acks applie
 from __future__ import annotations
 
 import socket
-import time
 
 import eventlet
 import pytest
@@ -20,6 +19,7 @@ from services.common.envelope import new_envelope
 from services.common.metrics import DEAD_LETTERED, EVENTS_HANDLED
 from services.common.outbox import event_exchange
 from services.common.tables import add_kit_tables
+from tests.support.waiting import queue_depth as depth, wait_for
 
 md = MetaData()
 applied = Table("applied", md, Column("n", Integer, primary_key=True, autoincrement=True),
@@ -98,20 +98,6 @@ def rows(url, table):
         result = [dict(r) for r in conn.execute(select(table)).mappings()]
     engine.dispose()
     return result
-
-
-def wait_for(predicate, timeout=15.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        eventlet.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def depth(amqp_uri, name):
-    with Connection(amqp_uri) as conn:
-        return conn.default_channel.queue_declare(name, passive=True).message_count
 
 
 def count(outcome):

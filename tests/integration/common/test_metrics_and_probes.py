@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import json
 import socket
-import time
 import urllib.error
 import urllib.request
 import uuid
 
-import eventlet
 import pytest
 from kombu import Connection
 from prometheus_client.parser import text_string_to_metric_families
@@ -28,6 +26,7 @@ from services.common.errors import Conflict
 from services.common.metrics import MetricsServer
 from services.common.outbox import event_exchange
 from services.common.tables import add_kit_tables
+from tests.support.waiting import wait_for
 
 metadata = MetaData()
 add_kit_tables(metadata)
@@ -121,15 +120,6 @@ def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def wait_for(predicate, timeout=15.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        eventlet.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def publish(amqp_uri, body):

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 
 import eventlet
@@ -25,6 +24,7 @@ from services.common.errors import Conflict
 from services.common.metrics import DEAD_LETTERED, EVENTS_HANDLED, MetricsServer
 from services.common.outbox import Outbox, OutboxRelay, event_exchange
 from services.common.tables import add_kit_tables
+from tests.support.waiting import queue_depth, wait_for
 
 producer_md = MetaData()
 things = Table("things", producer_md, Column("id", String(36), primary_key=True), Column("name", String(100)))
@@ -111,21 +111,6 @@ def rows(url, table):
         result = conn.execute(select(table)).mappings().all()
     engine.dispose()
     return [dict(r) for r in result]
-
-
-def wait_for(predicate, timeout=10.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        eventlet.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def queue_depth(amqp_uri, name):
-    with Connection(amqp_uri) as conn:
-        return conn.default_channel.queue_declare(name, passive=True).message_count
 
 
 @pytest.fixture

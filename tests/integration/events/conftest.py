@@ -1,15 +1,14 @@
 """The events service beside a real registry: venues reach events through registry events."""
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta, timezone
 
-import eventlet
 import pytest
 
 from services.events.service import Service as Events
 from services.registry.service import Service as Registry
 from tests.conftest import config_for
+from tests.support import waiting
 
 ALL_DAY = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
@@ -35,16 +34,9 @@ def platform(container_factory, rabbit_config, migrated_database):
 
 
 def wait_for(predicate, timeout=10.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            value = predicate()
-        except Exception:  # noqa: BLE001 - not there yet
-            value = None
-        if value:
-            return value
-        eventlet.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+    """``predicate()``'s first truthy value; a call that fails (the other service does not know it
+    yet) counts as "not yet"."""
+    return waiting.wait_for(predicate, timeout, what, tolerate=(Exception,))
 
 
 class World:

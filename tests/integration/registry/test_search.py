@@ -8,7 +8,6 @@ import math
 import pytest
 from nameko.exceptions import RemoteError
 
-from services.registry.domain import distance_km
 
 from .conftest import venue_data
 
