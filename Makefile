@@ -5,6 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SERVICES := registry events talent awards
 TEST_JOBS ?= 3
+BENCH_SCRIPTS ?= registry events talent awards flow
 export PYTHONPATH := $(CURDIR)
 
 .PHONY: help install broker postgres migrate seed run up down status test test-fast bench validate-deploy asyncapi clean
@@ -65,11 +66,7 @@ test: install
 
 bench: install broker postgres
 	@bash scripts/ensure_broker.sh --management
-	@$(PY) bench/bench_registry.py $(BENCH_ARGS)
-	@$(PY) bench/bench_events.py $(BENCH_ARGS)
-	@$(PY) bench/bench_talent.py $(BENCH_ARGS)
-	@$(PY) bench/bench_awards.py $(BENCH_ARGS)
-	@$(PY) bench/bench_flow.py $(BENCH_ARGS)
+	@for b in $(BENCH_SCRIPTS); do $(PY) bench/bench_$$b.py $(BENCH_ARGS) || exit 1; done
 
 validate-deploy:
 	@bash deploy/validate.sh

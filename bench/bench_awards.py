@@ -80,7 +80,7 @@ from common import (
     PostgresDatabases, Server, add_run_args, add_throughput_args, analyse, bench_parser, end_backend, free_port,
     load_org_tree, migrated_databases, note, outbox_seq, parse_args, run_benchmark, seeded_uuid, start_service,
     wait_outbox_sent)
-from measure import Timers, rpc_client, rpc_latency_histogram, run_in_process, throughput, timed_call
+from measure import Timers, rpc_client, rpc_latency_histogram, rss_mb, run_in_process, throughput, timed_call
 from report import (
     histogram_quantile, ms, percentile, print_cpu_used, print_outcomes, print_statement_kinds, print_throughput,
     print_throughput_summary, say, secs, table)
@@ -659,6 +659,8 @@ def run_backend(backend: str, args, amqp_uri: str, tmp: Path, echo: Server, pg: 
             note(f"{backend}: shortlist in this process")
             out["in_process"] = in_process_shortlist(args, url, world, fed)
             print_in_process(backend, out["in_process"], args.nominations, args.reviewers)
+        out["rss_mb"] = rss_mb(awards.pid)
+        say(f"RSS of the awards server at the end of the {backend} run: {out['rss_mb']:.0f} MB\n")
     finally:
         end_backend(backend, pg, awards)
     return out

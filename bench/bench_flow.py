@@ -34,23 +34,11 @@ import eventlet
 from common import (
     DISTRICTS, PostgresDatabases, Server, add_run_args, add_throughput_args, bench_parser, end_backend, free_port,
     migrated_databases, note, parse_args, run_benchmark, start_service)
-from measure import cpu_snapshot
+from measure import cpu_snapshot, rss_mb
 from report import cpu_delta, ms, percentile, say, secs, table
 
 PARTIES = ["client", "registry server", "events server", "rabbitmq", "postgres"]
 TICK = 0.1  # the producer commits a batch every TICK seconds
-
-
-def rss_mb(pid: int) -> float:
-    """A process's resident set (VmRSS) in MB, NaN when it is gone."""
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return float("nan")
 
 
 def reader(url: str):

@@ -62,7 +62,7 @@ from common import (
     PostgresDatabases, Server, add_run_args, add_throughput_args, analyse, bench_parser, end_backend, free_port,
     load_org_tree, migrated_databases, note, outbox_seq, parse_args, run_benchmark, seeded_uuid, start_service,
     wait_outbox_sent)
-from measure import Timers, rpc_client, run_in_process, throughput, timed_call
+from measure import Timers, rpc_client, rss_mb, run_in_process, throughput, timed_call
 from report import (
     print_cpu_used, print_outcomes, print_statement_kinds, print_throughput, print_throughput_summary, say, secs,
     table)
@@ -428,6 +428,8 @@ def run_backend(backend: str, args, amqp_uri: str, tmp: Path, echo: Server, pg: 
             note(f"{backend}: close_round in this process")
             out["in_process"] = in_process_close(backend, args, amqp_uri, url, fed, orgs)
             print_in_process(backend, out["in_process"], args.candidates, args.judges)
+        out["rss_mb"] = rss_mb(talent.pid)
+        say(f"RSS of the talent server at the end of the {backend} run: {out['rss_mb']:.0f} MB\n")
     finally:
         end_backend(backend, pg, talent)
     return out

@@ -60,6 +60,18 @@ def _pids_named(*names: str) -> list[int]:
     return pids
 
 
+def rss_mb(pid: int) -> float:
+    """A process's resident set (VmRSS) in MB, NaN when it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
 def cpu_snapshot(servers: dict[str, int]) -> dict[str, float]:
     """CPU seconds so far, by party: ``client`` (this process), each of ``servers`` (label: pid),
     ``rabbitmq`` (every ``beam.smp``) and ``postgres`` (every PostgreSQL process); two readings make

@@ -6,6 +6,11 @@ over the whole heap: a quarter to a third of its time (docs/PERFORMANCE.md). Not
 makes needs the collector: reference counting frees it. The collector runs again once the step
 ends.
 
+When the last pause ends, the C allocator is asked to give the memory the step freed back to the
+operating system (glibc's ``malloc_trim``; elsewhere nothing): without it a service keeps the
+high-water mark of its largest step as resident memory (a 10,000-candidate close left talent at
+~156 MB on PostgreSQL).
+
 The pause is process-wide (the worker's other green threads run without the collector meanwhile),
 so it is for steps of seconds. Pauses may nest or overlap (two green threads in bulk steps at once):
 the collector is enabled again when the last one ends, and only if it was enabled when the first
@@ -13,6 +18,8 @@ began.
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,5 +39,24 @@ def collector_paused() -> Iterator[None]:
         yield
     finally:
         _depth -= 1
-        if _depth == 0 and _was_enabled:
-            gc.enable()
+        if _depth == 0:
+            if _was_enabled:
+                gc.enable()
+            release_freed_memory()
+
+
+def _malloc_trim():
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc.malloc_trim
+    except (OSError, AttributeError):  # not glibc: nothing to ask
+        return None
+
+
+_TRIM = _malloc_trim()
+
+
+def release_freed_memory() -> None:
+    """Hand the allocator's free pages back to the operating system (glibc), if it can."""
+    if _TRIM is not None:
+        _TRIM(0)
