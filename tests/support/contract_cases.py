@@ -63,6 +63,17 @@ CONTRACT_TYPES = {"ValidationFailed", "NotFound", "Conflict", "InvalidState", "U
 LEAKS = ("Traceback", "sqlalchemy", "psycopg2", "sqlite3", "SELECT ", "INSERT ", "UPDATE ", 'File "')
 
 
+NAIVE = "2026-12-01T10:00:00"  # no offset: not a time the contract accepts
+ID_64 = "o" * 64               # the longest id the schemas accept; longer than any id a service issues
+BAD_IDS = [("an int", 1), ("None", None), ("empty", ""), ("65 chars", LONG_ID), ("a list", ["x"]),
+           ("a dict", {"id": "x"}), ("a bool", True), ("a NUL byte", NUL), ("a lone surrogate", SURROGATE)]
+# The kit's tables whose contents legitimately move while refused calls are made (the relay stamps
+# outbox.sent_at, consumers add inbox rows): only their row counts are compared. The followers' own
+# position (follower_position) moves with their catch-ups, whenever those run: not compared at all.
+COUNTED_ONLY = frozenset({"outbox", "inbox"})
+NOT_COMPARED = ("follower_position",)
+
+
 def cursor_of(value) -> str:
     """A cursor as the services encode one (url-safe base64 of JSON), holding anything."""
     return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
@@ -265,6 +276,13 @@ def read_tables(database_url: str, metadata: MetaData, contents: Iterable[str] =
         engine.dispose()
 
 
+def read_service_tables(database_url: str, metadata: MetaData) -> dict:
+    """``read_tables`` for a refused call's snapshot: every table's rows, but the kit's tables that
+    move on their own (``COUNTED_ONLY``: counted; ``NOT_COMPARED``: left out)."""
+    return read_tables(database_url, metadata, [n for n in metadata.tables if n not in COUNTED_ONLY],
+                       ignore=NOT_COMPARED)
+
+
 def diff(before: dict, after: dict) -> list[str]:
     """What differs between two snapshots, one message a change; empty: nothing changed."""
     changes = []
@@ -374,6 +392,25 @@ def bad_tokens(w) -> list[tuple[str, Any, str]]:
         ("an admin of an organisation that does not exist", w.ghost_admin, "Forbidden"),
         ("an admin with no organisation", w.orgless_admin, "Forbidden"),
     ]
+
+
+def id_cases(method, name, *rest, auth, unknown=(), before=()) -> list[Case]:
+    """``method``'s id argument ``name`` bad in every way (``before``: arguments ahead of it), and
+    ids of nothing it knows (``unknown``: (description, id)) -> NotFound."""
+    cases = [case(f"{name} is {desc}", method, *before, value, *rest, expect="ValidationFailed", field=name,
+                  auth=auth) for desc, value in BAD_IDS]
+    cases += [case(desc, method, *before, value, *rest, expect="NotFound", auth=auth)
+              for desc, value in [("an unknown id", UNKNOWN_ID), ("an id of 64 characters", ID_64), *unknown]]
+    return cases
+
+
+def data_type_cases(method, *before, auth, first_field, base) -> list[Case]:
+    """``method``'s dict argument (after ``before``) that is no dict, or empty."""
+    cases = [case(f"data is {d}", method, *before, v, expect="ValidationFailed", field="_schema", auth=auth)
+             for d, v in [("a string", "data"), ("a list", [base]), ("an int", 1), ("None", None), ("a bool", True)]]
+    cases.append(case("data is empty", method, *before, {}, expect="ValidationFailed", field=first_field,
+                      auth=auth))
+    return cases
 
 
 def write_refusal_cases(write_calls: dict, tokens_for: Callable[[str], list], outsider: str) -> list[Case]:

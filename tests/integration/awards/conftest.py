@@ -12,8 +12,8 @@ from services.awards.service import Service as Awards
 from services.events.service import Service as Events
 from services.registry.service import Service as Registry
 from services.talent.service import Service as Talent
-from tests.conftest import config_for
 from tests.integration.events.conftest import ALL_DAY, wait_for  # noqa: F401 (re-exported to the tests)
+from tests.integration.events.conftest import districts, start_platform
 from tests.integration.events.test_cross_service import query
 
 
@@ -25,18 +25,8 @@ def service_name():
 @pytest.fixture
 def platform(container_factory, rabbit_config, migrated_database):
     """Registry, events, talent and awards containers, each on its own database of the test's backend."""
-    class Platform:
-        pass
-
-    p = Platform()
-    amqp = rabbit_config["AMQP_URI"]
-    for name, cls in (("registry", Registry), ("events", Events), ("talent", Talent), ("awards", Awards)):
-        url = migrated_database(name)
-        setattr(p, f"{name}_url", url)
-        setattr(p, name, container_factory(cls, config_for(name, amqp, url)))
-    for name in ("registry", "events", "talent", "awards"):
-        getattr(p, name).start()
-    return p
+    return start_platform(container_factory, rabbit_config["AMQP_URI"], migrated_database,
+                          {"registry": Registry, "events": Events, "talent": Talent, "awards": Awards})
 
 
 class World:
@@ -47,13 +37,7 @@ class World:
 def world(platform, client, token):
     w = World()
     call = lambda method, *a, tok: client.call("registry", method, *a, token=tok)  # noqa: E731
-    w.city = call("register_org", {"name": "大连市总工会", "kind": "city", "parent_id": None},
-                  tok=token("federation_admin", None))["id"]
-    w.fed = token("federation_admin", w.city, sub="fed")
-    w.zhongshan = call("register_org", {"name": "中山区总工会", "kind": "district", "parent_id": w.city}, tok=w.fed)["id"]
-    w.xigang = call("register_org", {"name": "西岗区总工会", "kind": "district", "parent_id": w.city}, tok=w.fed)["id"]
-    w.zs_admin = token("district_admin", w.zhongshan, sub="zs")
-    w.xg_admin = token("district_admin", w.xigang, sub="xg")
+    districts(w, call, token)
     w.port = call("register_org", {"name": "大连港集团有限公司工会", "kind": "grassroots", "parent_id": w.zhongshan},
                   tok=w.zs_admin)["id"]
     w.hall = call("register_venue", {

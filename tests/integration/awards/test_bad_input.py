@@ -43,24 +43,16 @@ from services.common.pagination import Pager
 from ...support.contract_cases import (
     BAD_CURSORS as MALFORMED_CURSORS, HUGE, INF, LONG_ID, NAN, NUL, SURROGATE, UNKNOWN_ID, Caller, Case, Raw,
     add_bad_token_holders, argument_list_cases, assert_validation_failed, bad_tokens, case, cursor_of, diff,
-    events_since_cases, json_junk, property_settings, read_tables, run_table, write_refusal_cases,
+    events_since_cases, json_junk, property_settings, read_service_tables, run_table, write_refusal_cases,
+    ID_64, NAIVE, data_type_cases, id_cases,
 )
 from .conftest import cycle_input
 
-NAIVE = "2026-12-01T10:00:00"  # no offset: not a time the contract accepts
-ID_64 = "o" * 64               # the longest id the schemas accept; longer than any id the service issues
-# Tables whose contents legitimately move while refused calls are made (the relay stamps
-# outbox.sent_at): only their row counts are compared. The followers' own position (follower_position)
-# moves with their catch-ups, whenever those run: not compared at all.
-COUNTED_ONLY = {"outbox", "inbox"}
-NOT_COMPARED = ("follower_position",)
 # How long the scene's quick cycles take nominations, and how long ``ended_c``'s public notice runs once
 # opened: the scene waits both out (a cycle is shortlisted once its nominations close; an objection
 # is filed while the notice runs), with longer ones on a platform too slow for these.
 WINDOW_S, NOTICE_LEFT_S = 2.0, 1.5
 
-BAD_IDS = [("an int", 1), ("None", None), ("empty", ""), ("65 chars", LONG_ID), ("a list", ["x"]),
-           ("a dict", {"id": "x"}), ("a bool", True), ("a NUL byte", NUL), ("a lone surrogate", SURROGATE)]
 BAD_TIMES = [("without an offset", NAIVE), ("a date only", "2026-12-01"), ("a word", "next month"),
              ("an epoch number", 1_790_000_000), ("month 13", "2026-13-01T10:00:00+08:00"),
              ("offset +25:00", "2026-12-01T10:00:00+25:00"),
@@ -257,8 +249,7 @@ def snapshot(call, w) -> dict:
     """Everything a refused call must leave alone: the event log, the reads, every table."""
     log = call("events_since", 0, 1000)
     return {
-        "tables": read_tables(w.awards_url, metadata, [n for n in metadata.tables if n not in COUNTED_ONLY],
-                              ignore=NOT_COMPARED),
+        "tables": read_service_tables(w.awards_url, metadata),
         "events": log["items"],
         "next_seq": log["next_seq"],
         "cycles": [call("get_cycle", c) for c in w.cycles],
@@ -275,25 +266,6 @@ def run_awards_table(call, w, cases: list[Case]) -> dict:
     """``run_table`` against the awards service: every case refused as the contract says, nothing
     changed (``audit_log``'s rows compared besides). Returns the snapshot taken after them."""
     return run_table(call, cases, lambda: snapshot(call, w))
-
-
-def id_cases(method, name, *rest, auth, unknown=(), before=()) -> list[Case]:
-    """``method``'s id argument ``name`` bad in every way (``before``: arguments ahead of it), and
-    ids of nothing it knows (``unknown``: (description, id)) -> NotFound."""
-    cases = [case(f"{name} is {desc}", method, *before, value, *rest, expect="ValidationFailed", field=name,
-                  auth=auth) for desc, value in BAD_IDS]
-    cases += [case(desc, method, *before, value, *rest, expect="NotFound", auth=auth)
-              for desc, value in [("an unknown id", UNKNOWN_ID), ("an id of 64 characters", ID_64), *unknown]]
-    return cases
-
-
-def data_type_cases(method, *before, auth, first_field, base) -> list[Case]:
-    """``method``'s dict argument (after ``before``) that is no dict, or empty."""
-    cases = [case(f"data is {d}", method, *before, v, expect="ValidationFailed", field="_schema", auth=auth)
-             for d, v in [("a string", "data"), ("a list", [base]), ("an int", 1), ("None", None), ("a bool", True)]]
-    cases.append(case("data is empty", method, *before, {}, expect="ValidationFailed", field=first_field,
-                      auth=auth))
-    return cases
 
 
 # --- cycles ---------------------------------------------------------------------------------

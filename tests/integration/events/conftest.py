@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 
 import pytest
 
@@ -18,19 +19,24 @@ def service_name():
     return "events"
 
 
+def start_platform(container_factory, amqp_uri: str, migrated_database, services: dict) -> SimpleNamespace:
+    """Containers of ``services`` (name: service class), each on its own new database of the test's
+    backend, started in that order: ``p.<name>`` and ``p.<name>_url``."""
+    p = SimpleNamespace()
+    for name, cls in services.items():
+        url = migrated_database(name)
+        setattr(p, f"{name}_url", url)
+        setattr(p, name, container_factory(cls, config_for(name, amqp_uri, url)))
+    for name in services:
+        getattr(p, name).start()
+    return p
+
+
 @pytest.fixture
 def platform(container_factory, rabbit_config, migrated_database):
     """Registry and events containers, each on its own database of the test's backend."""
-    class Platform:
-        pass
-
-    p = Platform()
-    p.registry_url, p.events_url = migrated_database("registry"), migrated_database("events")
-    p.registry = container_factory(Registry, config_for("registry", rabbit_config["AMQP_URI"], p.registry_url))
-    p.events = container_factory(Events, config_for("events", rabbit_config["AMQP_URI"], p.events_url))
-    p.registry.start()
-    p.events.start()
-    return p
+    return start_platform(container_factory, rabbit_config["AMQP_URI"], migrated_database,
+                          {"registry": Registry, "events": Events})
 
 
 def wait_for(predicate, timeout=10.0, what="condition"):
@@ -43,10 +49,10 @@ class World:
     """An org tree and venues made over registry RPC, known to events, with tokens."""
 
 
-@pytest.fixture
-def world(platform, client, token):
-    w = World()
-    call = lambda method, *a, tok: client.call("registry", method, *a, token=tok)  # noqa: E731
+def districts(w, call, token) -> None:
+    """Over registry RPC (``call(method, *args, tok=...)``): the Dalian city federation and two of its
+    district federations, with their admins' tokens: ``w.city``, ``w.fed``, ``w.zhongshan``,
+    ``w.xigang``, ``w.zs_admin``, ``w.xg_admin``."""
     w.city = call("register_org", {"name": "大连市总工会", "kind": "city", "parent_id": None},
                   tok=token("federation_admin", None))["id"]
     w.fed = token("federation_admin", w.city, sub="fed")
@@ -55,6 +61,13 @@ def world(platform, client, token):
     w.xigang = call("register_org", {"name": "西岗区总工会", "kind": "district", "parent_id": w.city}, tok=w.fed)["id"]
     w.zs_admin = token("district_admin", w.zhongshan, sub="zs")
     w.xg_admin = token("district_admin", w.xigang, sub="xg")
+
+
+@pytest.fixture
+def world(platform, client, token):
+    w = World()
+    call = lambda method, *a, tok: client.call("registry", method, *a, token=tok)  # noqa: E731
+    districts(w, call, token)
     w.port = call("register_org", {"name": "大连港集团有限公司工会", "kind": "grassroots", "parent_id": w.zhongshan,
                                    "enterprise": "大连港集团有限公司"}, tok=w.zs_admin)["id"]
     w.port_admin = token("unit_admin", w.port, sub="port")

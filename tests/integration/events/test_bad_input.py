@@ -34,18 +34,13 @@ from services.events.models import metadata
 from ...support.contract_cases import (
     BAD_CURSORS as MALFORMED_CURSORS, HUGE, INF, LONG_ID, NAN, NUL, SURROGATE, UNKNOWN_ID, Caller, Case, Raw,
     add_bad_token_holders, argument_list_cases, assert_validation_failed, bad_tokens, case, cursor_of, diff,
-    events_since_cases, json_junk, property_settings, read_tables, run_table, write_refusal_cases,
+    events_since_cases, json_junk, property_settings, read_service_tables, run_table, write_refusal_cases,
+    NAIVE,
 )
 from .conftest import at, wait_for
 
-NAIVE = "2026-12-01T10:00:00"  # no offset: not a time the contract accepts
 CST = timezone(timedelta(hours=8))
 SHOP_HOURS = {d: [["09:00", "12:00"], ["13:30", "21:00"]] for d in ("tue", "wed", "thu", "fri", "sat", "sun")}
-# Tables whose contents legitimately move while refused calls are made (the relay stamps
-# outbox.sent_at): only their row counts are compared. The followers' own position (follower_position)
-# moves with their catch-ups, whenever those run: not compared at all.
-COUNTED_ONLY = {"outbox", "inbox"}
-NOT_COMPARED = ("follower_position",)
 
 BAD_CURSORS = MALFORMED_CURSORS + [  # (description, cursor); an activity's or a lecture's cursor has two keys
     ("a cursor holding numbers", cursor_of([1, 2])),
@@ -196,8 +191,7 @@ def snapshot(call, w) -> dict:
     """Everything a refused call must leave alone: the event log, public reads, every table."""
     log = call("events_since", 0, 1000)
     return {
-        "tables": read_tables(w.events_url, metadata, [n for n in metadata.tables if n not in COUNTED_ONLY],
-                              ignore=NOT_COMPARED),
+        "tables": read_service_tables(w.events_url, metadata),
         "events": log["items"],
         "next_seq": log["next_seq"],
         "public activities": call("search_activities", {"limit": 500})["items"],

@@ -39,22 +39,14 @@ from services.talent.models import metadata
 from ...support.contract_cases import (
     BAD_CURSORS as MALFORMED_CURSORS, HUGE, INF, LONG_ID, NAN, NUL, SURROGATE, UNKNOWN_ID, Caller, Case, Raw,
     add_bad_token_holders, argument_list_cases, assert_validation_failed, bad_tokens, case, cursor_of, diff,
-    events_since_cases, json_junk, property_settings, read_tables, run_table, write_refusal_cases,
+    events_since_cases, json_junk, property_settings, read_service_tables, run_table, write_refusal_cases,
+    ID_64, NAIVE, data_type_cases, id_cases,
 )
 from .conftest import CRITERIA, campaign_input, on
 
-NAIVE = "2026-12-01T10:00:00"  # no offset: not a time the contract accepts
-ID_64 = "o" * 64               # the longest id the schemas accept; longer than any id the service issues
-# Tables whose contents legitimately move while refused calls are made (the relay stamps
-# outbox.sent_at): only their row counts are compared. The followers' own position (follower_position)
-# moves with their catch-ups, whenever those run: not compared at all.
-COUNTED_ONLY = {"outbox", "inbox"}
-NOT_COMPARED = ("follower_position",)
 GOOD_SCORES = {"technique": 80, "expression": 75, "originality": 70}
 PANEL = ["pj-0", "pj-1", "pj-2", "pj-3", "pj-4"]  # not "judge-1": bad_tokens()' judge sits on no panel
 
-BAD_IDS = [("an int", 1), ("None", None), ("empty", ""), ("65 chars", LONG_ID), ("a list", ["x"]),
-           ("a dict", {"id": "x"}), ("a bool", True), ("a NUL byte", NUL), ("a lone surrogate", SURROGATE)]
 BAD_ROUNDS = [("0", 0), ("-1", -1), ("21", 21), ("a string", "1"), ("a whole float", 1.0), ("a float", 1.5),
               ("a bool", True), ("None", None), ("NaN", NAN), ("10**30", 10 ** 30), ("a list", [1])]
 BAD_TIMES = [("without an offset", NAIVE), ("a date only", "2026-12-01"), ("a word", "next month"),
@@ -169,8 +161,7 @@ def snapshot(call, w) -> dict:
     """Everything a refused call must leave alone: the event log, the reads, every table."""
     log = call("events_since", 0, 1000)
     return {
-        "tables": read_tables(w.talent_url, metadata, [n for n in metadata.tables if n not in COUNTED_ONLY],
-                              ignore=NOT_COMPARED),
+        "tables": read_service_tables(w.talent_url, metadata),
         "events": log["items"],
         "next_seq": log["next_seq"],
         "campaigns": [call("get_campaign", c) for c in w.campaigns],
@@ -186,25 +177,6 @@ def run_talent_table(call, w, cases: list[Case]) -> dict:
     """``run_table`` against the talent service: every case refused as the contract says, nothing
     changed (``audit_log``'s rows compared besides). Returns the snapshot taken after them."""
     return run_table(call, cases, lambda: snapshot(call, w))
-
-
-def id_cases(method, name, *rest, auth, unknown=(), before=()) -> list[Case]:
-    """``method``'s id argument ``name`` bad in every way (``before``: arguments ahead of it), and
-    ids of nothing it knows (``unknown``: (description, id)) -> NotFound."""
-    cases = [case(f"{name} is {desc}", method, *before, value, *rest, expect="ValidationFailed", field=name,
-                  auth=auth) for desc, value in BAD_IDS]
-    cases += [case(desc, method, *before, value, *rest, expect="NotFound", auth=auth)
-              for desc, value in [("an unknown id", UNKNOWN_ID), ("an id of 64 characters", ID_64), *unknown]]
-    return cases
-
-
-def data_type_cases(method, *before, auth, first_field, base) -> list[Case]:
-    """``method``'s dict argument (after ``before``) that is no dict, or empty."""
-    cases = [case(f"data is {d}", method, *before, v, expect="ValidationFailed", field="_schema", auth=auth)
-             for d, v in [("a string", "data"), ("a list", [base]), ("an int", 1), ("None", None), ("a bool", True)]]
-    cases.append(case("data is empty", method, *before, {}, expect="ValidationFailed", field=first_field,
-                      auth=auth))
-    return cases
 
 
 # --- campaigns and panels -------------------------------------------------------------------
