@@ -25,7 +25,7 @@ Over nameko's ``EventHandler`` it guarantees, for a handler ``def on_x(self, env
   the handler gets the envelope as a dict, ``seq`` None and ``schemaversion`` 1 when the producer
   sent none (``envelope.with_defaults``): it is applied once by its ``id`` all the same. An
   envelope ``ENVELOPE`` refuses is dead-lettered at once, like an undecodable message.
-- **batches** (``CONSUMER_BATCH`` = N > 1; 1, the default, is one worker per message): the queue's
+- **batches** (``CONSUMER_BATCH`` = N > 1, 100 in the services' config; 1 is one worker per message): the queue's
   prefetch is 2N; the deliveries waiting (up to N; in a burst, gathered for at most
   ``CONSUMER_BATCH_WAIT_MS``)
   are checked against the inbox in one query and applied by ONE worker in one transaction (the
@@ -199,9 +199,7 @@ class IdempotentEventHandler(EventHandler):
             else:
                 firsts[item[1]["id"]] = item
         with self.db.session() as session:
-            seen = set(session.execute(select(self.inbox.c.event_id).where(
-                self.inbox.c.handler == self.handler_name,
-                self.inbox.c.event_id.in_(list(firsts)))).scalars())
+            seen = applied_ids(session, self.inbox, [self.handler_name], list(firsts))
         for event_id in seen:
             message, _, started = firsts.pop(event_id)
             self._duplicate(message, started)
@@ -237,9 +235,8 @@ class IdempotentEventHandler(EventHandler):
                     for _, envelope, _ in todo[1:]:  # the worker itself ran the first
                         method(envelope)
                     now = utcnow()
-                    self.db.sessions[worker_ctx].execute(insert(self.inbox), [
-                        {"event_id": e["id"], "handler": self.handler_name, "event_type": e["type"],
-                         "source": e["source"], "processed_at": now} for _, e, _ in todo])
+                    self.db.sessions[worker_ctx].execute(insert(self.inbox),
+                                                         [self._inbox_row(e, now) for _, e, _ in todo])
             except Exception:  # noqa: BLE001 - the batch fails, each message is retried alone
                 exc_info = sys.exc_info()
             try:
@@ -280,15 +277,17 @@ class IdempotentEventHandler(EventHandler):
                 self.inbox.c.event_id == event_id, self.inbox.c.handler == self.handler_name)
             ).first() is not None
 
+    def _inbox_row(self, envelope, now) -> dict:
+        """The inbox row that records ``envelope`` as applied by this handler."""
+        return {"event_id": envelope["id"], "handler": self.handler_name, "event_type": envelope["type"],
+                "source": envelope["source"], "processed_at": now}
+
     def _observe(self, started: float) -> None:
         EVENT_HANDLING.labels(self.service, self.handler_name).observe(time.perf_counter() - started)
 
     def _finish(self, message, envelope, worker_ctx, result, exc_info, started):
         if exc_info is None:
-            session = self.db.sessions[worker_ctx]
-            session.execute(insert(self.inbox).values(
-                event_id=envelope["id"], handler=self.handler_name, event_type=envelope["type"],
-                source=envelope["source"], processed_at=utcnow()))
+            self.db.sessions[worker_ctx].execute(insert(self.inbox), [self._inbox_row(envelope, utcnow())])
         exc_info = self.db.finish(worker_ctx, exc_info)
         if exc_info is None:
             EVENTS_HANDLED.labels(self.service, self.handler_name, "applied").inc()
@@ -340,5 +339,10 @@ class IdempotentEventHandler(EventHandler):
         self.queue_consumer.ack_message(message)
 
 
-event_handler = IdempotentEventHandler.decorator
+def applied_ids(session, inbox, handlers: list[str], event_ids: list[str]) -> set[str]:
+    """Which of ``event_ids`` the inbox records as applied by any of ``handlers`` (one query)."""
+    return set(session.execute(select(inbox.c.event_id).where(
+        inbox.c.handler.in_(handlers), inbox.c.event_id.in_(event_ids))).scalars())
 
+
+event_handler = IdempotentEventHandler.decorator

@@ -47,7 +47,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .clock import utcnow
-from .consumer import IdempotentEventHandler
+from .consumer import IdempotentEventHandler, applied_ids
 from .db import Database
 from .locks import advisory_lock_key, advisory_xact_lock, try_advisory_xact_lock
 from .metrics import (
@@ -307,9 +307,7 @@ class Follower(DependencyProvider):
         their effect already, and ``apply`` is idempotent: applying them again changes nothing."""
         if not items or not self.live_handlers:
             return items
-        done = set(session.execute(select(self.inbox.c.event_id).where(
-            self.inbox.c.handler.in_(self.live_handlers),
-            self.inbox.c.event_id.in_([e["id"] for e in items]))).scalars())
+        done = applied_ids(session, self.inbox, self.live_handlers, [e["id"] for e in items])
         return [e for e in items if e["id"] not in done]
 
     def _lock(self, session: Session, wait: bool) -> bool:

@@ -32,6 +32,12 @@ from .envelope import from_storage, new_envelope
 from .locks import advisory_lock_key, advisory_xact_lock
 
 
+def stored_envelope(row) -> dict:
+    """The envelope of an outbox row (``seq``, ``envelope``) as it leaves the service: in the current
+    shape (``envelope.from_storage``), with its ``seq``."""
+    return dict(from_storage(row.envelope), seq=row.seq)
+
+
 def event_exchange(service: str) -> Exchange:
     # The same exchange nameko's EventDispatcher declares, so nameko subscribers bind to it.
     return Exchange(f"{service}.events", type="topic", durable=True, auto_delete=False, delivery_mode=2)
@@ -103,7 +109,7 @@ class Outbox:
             select(self.table.c.seq, self.table.c.envelope)
             .where(self.table.c.seq > seq).order_by(self.table.c.seq).limit(limit)
         ).all()
-        items = [dict(from_storage(row.envelope), seq=row.seq) for row in rows]
+        items = [stored_envelope(row) for row in rows]
         return {"items": items, "next_seq": items[-1]["seq"] if items else seq}
 
     def backlog(self, session: Session) -> tuple[int, float]:

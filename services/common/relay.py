@@ -35,10 +35,9 @@ from sqlalchemy import select, update
 
 from .clock import utcnow
 from .db import Database, is_postgres
-from .envelope import from_storage
 from .locks import advisory_lock_key, try_advisory_xact_lock
 from .metrics import OUTBOX_AGE, OUTBOX_BACKLOG, OUTBOX_PUBLISHED, MetricsServer
-from .outbox import Outbox, event_exchange
+from .outbox import Outbox, event_exchange, stored_envelope
 from .queue_consumer import CLOUDEVENTS_JSON
 
 log = logging.getLogger("services.common.outbox")
@@ -90,7 +89,7 @@ class _Publisher:
         error = None
         try:
             for row in rows:
-                envelope = dict(from_storage(row.envelope), seq=row.seq)
+                envelope = stored_envelope(row)
                 message = Message(kombu_json.dumps(envelope).encode("utf-8"), content_type=CLOUDEVENTS_JSON,
                                   content_encoding="utf-8", message_id=envelope["id"], delivery_mode=2,
                                   application_headers={"culture.seq": row.seq})
