@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 
 from nameko.extensions import DependencyProvider
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, exc, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
@@ -76,10 +77,46 @@ def make_engine(url: str, **kwargs) -> Engine:
         return engine
     if url.startswith("postgresql"):
         _make_psycopg2_green()
-        kwargs.setdefault("pool_pre_ping", True)
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 10)
+        engine = create_engine(url, **kwargs)
+        ping_when_idle(engine)
+        return engine
     return create_engine(url, **kwargs)
+
+
+PING_AFTER_IDLE_SECONDS = 1.0
+_CHECKED_IN = "culture_checked_in"  # in a pooled connection's record: when it last came back
+
+
+def ping_when_idle(engine: Engine, idle_seconds: float = PING_AFTER_IDLE_SECONDS) -> None:
+    """A pooled connection is pinged (``SELECT 1``) when it is checked out after lying in the pool
+    ``idle_seconds`` or more, and replaced by a fresh one when the ping fails (a database restart,
+    an idle connection cut by a firewall or ``idle_session_timeout``).
+
+    SQLAlchemy's ``pool_pre_ping`` pings on *every* checkout: a round trip before each worker's
+    first statement and each lean read. A connection that came back a moment ago was working a
+    moment ago; if it broke since, its first statement fails, SQLAlchemy sees the disconnect and
+    invalidates the pool's older connections, and that one call gets an error, as a call already
+    running when the database went down does."""
+
+    @event.listens_for(engine, "connect")
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn, record):
+        if record is not None:
+            record.info[_CHECKED_IN] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_conn, record, _proxy):
+        last = record.info.get(_CHECKED_IN)
+        if last is not None and time.monotonic() - last < idle_seconds:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_conn)
+        except Exception as error:  # noqa: BLE001 - any failure: the pool retries with a new connection
+            raise exc.DisconnectionError(f"pooled connection failed its ping: {error}") from error
+        if not alive:
+            raise exc.DisconnectionError("pooled connection failed its ping")
 
 
 def is_postgres(session_or_engine) -> bool:

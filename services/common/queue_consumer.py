@@ -26,7 +26,8 @@ directly) guarantees:
 
 The kit's ``RpcConsumer`` (nameko's, consuming through this queue consumer) also guarantees
 **every RPC request gets an answer it can read**: the reply is encoded with the container's
-serializer whatever content type the request claimed (nameko's ``Responder`` answers in the
+serializer whatever content type the request claimed, encoded once (in JSON, a stored
+document, ``rawjson.RawJSON``, goes in as its text) (nameko's ``Responder`` answers in the
 request's own type: a pickled reply to a pickle request, a ``KeyError`` for a type kombu has no
 serializer for), and a request without ``reply_to`` is logged and acked (nameko's ``Responder``
 raised ``KeyError`` in a managed thread, which kills the container).
@@ -47,6 +48,7 @@ from nameko.rpc import Responder as NamekoResponder
 from nameko.rpc import RpcConsumer as NamekoRpcConsumer
 from nameko.rpc import get_rpc_exchange
 
+from . import rawjson
 from .envelope import CLOUDEVENTS_JSON
 
 log = logging.getLogger(__name__)
@@ -106,17 +108,22 @@ class Responder(NamekoResponder):
 
     def send_response(self, result, exc_info):
         error = serialize(exc_info[1]) if exc_info is not None else None
-        try:
-            kombu.serialization.dumps(result, self.serializer)
+        try:  # encoded once, here (nameko encodes the result to try it, then the reply again)
+            content_type, content_encoding, body = self._encode({"result": result, "error": error})
         except Exception:  # noqa: BLE001 - as nameko: the error below always serializes
             exc_info = sys.exc_info()
-            error = serialize(UnserializableValueError(result))
-            result = None
+            result, error = None, serialize(UnserializableValueError(result))
+            content_type, content_encoding, body = self._encode({"result": result, "error": error})
         publisher = self.publisher_cls(self.amqp_uri, ssl=self.ssl, login_method=self.login_method)
-        publisher.publish({"result": result, "error": error}, serializer=self.serializer,
+        publisher.publish(body, content_type=content_type, content_encoding=content_encoding,
                           exchange=self.exchange, routing_key=self.message.properties["reply_to"],
                           correlation_id=self.message.properties.get("correlation_id"))
         return result, exc_info
+
+    def _encode(self, reply):
+        if self.serializer == "json":  # the kit's: stored JSON (``rawjson.RawJSON``) goes in as it is
+            return "application/json", "utf-8", rawjson.dumps(reply)
+        return kombu.serialization.dumps(reply, self.serializer)
 
 
 class RpcConsumer(NamekoRpcConsumer):

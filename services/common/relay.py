@@ -136,6 +136,7 @@ class OutboxRelay(DependencyProvider):
         config = self.container.config
         self.enabled = str(config.get("OUTBOX_RELAY", "on")).lower() not in ("off", "0", "false", "no")
         self.poll_seconds = float(config.get("OUTBOX_POLL_SECONDS", 1.0))
+        self.batch_interval = max(0.0, float(config.get("OUTBOX_BATCH_INTERVAL_MS", 10)) / 1000)
         self.amqp_uri = config["AMQP_URI"]
         self.db = next(d for d in self.container.dependencies if isinstance(d, Database))
         self.db.on_commit(self.wake)
@@ -190,10 +191,12 @@ class OutboxRelay(DependencyProvider):
         self._wait_for_subscriptions()
         backoff = self.poll_seconds
         publisher = None
+        batch_started = 0.0
         while self._running:
             try:
                 if publisher is None:
                     publisher = _Publisher(self.amqp_uri, self.outbox.service)
+                batch_started = time.monotonic()
                 while self._running and self.relay_once(publisher) == self.batch_size:
                     pass  # a full batch: there may be more, go on without waiting
                 backoff = self.poll_seconds
@@ -210,6 +213,12 @@ class OutboxRelay(DependencyProvider):
                 self._wake.get(timeout=self.poll_seconds)
             except Empty:
                 pass
+            # Woken again within OUTBOX_BATCH_INTERVAL_MS of the last batch (a busy service): let
+            # the commits of that moment gather into one batch (one read, one confirm wait, one
+            # stamp) instead of relaying each on its own. A quiet service's event goes at once.
+            since = time.monotonic() - batch_started
+            if since < self.batch_interval and self._running:
+                eventlet.sleep(self.batch_interval - since)
         if publisher is not None:
             publisher.release()
 

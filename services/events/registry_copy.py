@@ -10,7 +10,9 @@ commits. A venue that becomes suspended or closed is the events use case
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from types import SimpleNamespace
+
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from services.common.orgcopy import ORG_REGISTERED, upsert_org
@@ -38,26 +40,51 @@ def apply(session: Session, envelope: dict) -> None:
     session.flush()
 
 
-def _upsert_venue(session: Session, data: dict) -> Venue | None:
-    """The venue after applying ``data``; None when the copy already holds a newer version."""
-    # Locked and re-read (not the session's cached object): two appliers of one snapshot at once
-    # (the live stream and a catch-up) must not both find it new (PostgreSQL; SQLite serialises).
-    venue = session.scalars(select(Venue).where(Venue.id == data["id"]).with_for_update()
-                            .execution_options(populate_existing=True)).first()
-    if venue is not None and venue.version >= data["version"]:
+VENUES, SPACES = Venue.__table__, Space.__table__
+_VENUE_COLUMNS = ("name", "type", "org_id", "district", "address", "status", "lat", "lon", "opening_hours", "version")
+# Core statements built once (the live stream applies thousands of venue events a second).
+# The venue's row is locked while its version is compared: two appliers of one snapshot at once
+# (the live stream and a catch-up) must not both find it new (PostgreSQL; SQLite serialises).
+_VERSION = select(VENUES.c.version).where(VENUES.c.id == bindparam("venue_id")).with_for_update()
+_INSERT_VENUE = insert(VENUES).values({"id": bindparam("venue_id")}
+                                      | {name: bindparam(name) for name in _VENUE_COLUMNS})
+_UPDATE_VENUE = update(VENUES).where(VENUES.c.id == bindparam("venue_id")).values(
+    {name: bindparam(name) for name in _VENUE_COLUMNS})
+_SPACES = select(SPACES.c.id, SPACES.c.name, SPACES.c.capacity, SPACES.c.position).where(
+    SPACES.c.venue_id == bindparam("venue_id"))
+_DELETE_SPACES = delete(SPACES).where(SPACES.c.id.in_(bindparam("ids", expanding=True)))
+_INSERT_SPACE = insert(SPACES).values(id=bindparam("space_id"), venue_id=bindparam("venue_id"),
+                                      name=bindparam("name"), capacity=bindparam("capacity"),
+                                      position=bindparam("position"))
+_UPDATE_SPACE = update(SPACES).where(SPACES.c.id == bindparam("space_id")).values(
+    name=bindparam("name"), capacity=bindparam("capacity"), position=bindparam("position"))
+
+
+def _upsert_venue(session: Session, data: dict) -> SimpleNamespace | None:
+    """The venue (id, name, status) after applying ``data``; None when the copy already holds
+    a newer version. Its spaces become ``data``'s, in order: only the rows that differ are
+    written. Core statements: the ORM objects of this session are not used (nor refreshed)."""
+    session.flush()  # whatever the ORM holds goes first: the statements below go round it
+    venue_id = data["id"]
+    held = session.execute(_VERSION, {"venue_id": venue_id}).first()
+    if held is not None and held.version >= data["version"]:
         return None
-    if venue is None:
-        venue = Venue(id=data["id"])
-        session.add(venue)
-    venue.name, venue.type, venue.org_id = data["name"], data["type"], data["org_id"]
-    venue.district, venue.address, venue.status = data["district"], data["address"], data["status"]
-    venue.lat, venue.lon = data["location"]["lat"], data["location"]["lon"]
-    venue.opening_hours, venue.version = data["opening_hours"], data["version"]
-    current = {s.id: s for s in venue.spaces}
-    spaces = []
-    for position, item in enumerate(data["spaces"]):
-        space = current.get(item["id"]) or Space(id=item["id"])
-        space.name, space.capacity, space.position = item["name"], item["capacity"], position
-        spaces.append(space)
-    venue.spaces = spaces
-    return venue
+    values = {name: data[name] for name in _VENUE_COLUMNS if name not in ("lat", "lon")}
+    values.update(venue_id=venue_id, lat=data["location"]["lat"], lon=data["location"]["lon"])
+    session.execute(_INSERT_VENUE if held is None else _UPDATE_VENUE, values)
+    current = {row.id: row for row in session.execute(_SPACES, {"venue_id": venue_id})} if held is not None else {}
+    wanted = {item["id"]: {"space_id": item["id"], "venue_id": venue_id, "name": item["name"],
+                           "capacity": item["capacity"], "position": position}
+              for position, item in enumerate(data["spaces"])}
+    gone = [space_id for space_id in current if space_id not in wanted]
+    if gone:
+        session.execute(_DELETE_SPACES, {"ids": gone})
+    new = [row for space_id, row in wanted.items() if space_id not in current]
+    if new:
+        session.execute(_INSERT_SPACE, new)
+    changed = [row for space_id, row in wanted.items() if space_id in current
+               and tuple(current[space_id])[1:] != (row["name"], row["capacity"], row["position"])]
+    if changed:
+        session.execute(_UPDATE_SPACE, [{k: row[k] for k in ("space_id", "name", "capacity", "position")}
+                                        for row in changed])
+    return SimpleNamespace(id=venue_id, name=data["name"], status=data["status"])

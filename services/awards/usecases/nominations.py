@@ -12,16 +12,14 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import and_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from services.common.auth import Caller
 from services.common.clock import utcnow
-from services.common.db import is_postgres
 from services.common.errors import Conflict, InvalidState, ValidationFailed
 from services.common.pagination import Pager, cursor_time
+from services.common.query import Prepared, dialect_insert
 
 from .. import domain
 from ..models import ActivityCopy, ActivityVenue, Cycle, GroupCopy, Nomination, Org, QuotaCount, TalentCopy, VenueCopy
@@ -31,10 +29,12 @@ from .shared import OUTBOX, get_cycle, get_nomination, get_org, new_id
 NOMINATION_OUT = NominationOut()
 
 
+_QUOTA_ROW = Prepared(lambda dialect_name: dialect_insert(dialect_name)(QuotaCount).values(
+    cycle_id=bindparam("cycle_id"), by_org_id=bindparam("by_org_id"), count=0).on_conflict_do_nothing())
+
+
 def _take_quota(session: Session, cycle: Cycle, by_org_id: str) -> None:
-    insert = pg_insert if is_postgres(session) else sqlite_insert
-    session.execute(insert(QuotaCount).values(cycle_id=cycle.id, by_org_id=by_org_id, count=0)
-                    .on_conflict_do_nothing())
+    _QUOTA_ROW.execute(session, {"cycle_id": cycle.id, "by_org_id": by_org_id})
     taken = session.execute(update(QuotaCount).where(
         QuotaCount.cycle_id == cycle.id, QuotaCount.by_org_id == by_org_id,
         QuotaCount.count < cycle.quota_per_org).values(count=QuotaCount.count + 1)).rowcount

@@ -10,13 +10,12 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from services.common.auth import Caller
 from services.common.errors import Conflict, Forbidden, InvalidState, NotFound
+from services.common.query import Prepared, dialect_insert
 
 from .. import domain
 from ..domain import REGISTRATION, ancestors, utcnow
@@ -80,23 +79,22 @@ def _check_activity_status(activity: Activity, allowed: tuple[str, ...], message
         raise InvalidState(message.format(status=activity.status))
 
 
-_INSERTS: dict = {}
+def _build_insert(dialect_name: str):
+    stmt = dialect_insert(dialect_name)(REGISTRATIONS).values({name: bindparam(name) for name in INSERTED})
+    return stmt.on_conflict_do_update(
+        index_elements=[REGISTRATIONS.c.activity_id, REGISTRATIONS.c.worker_id],
+        set_={name: stmt.excluded[name] for name in REREGISTERED},
+        where=REGISTRATIONS.c.status == "cancelled").returning(REGISTRATIONS.c.id)
+
+
+_INSERT = Prepared(_build_insert)
 
 
 def _insert(session: Session, values: dict):
     """The registration's row: a new one, or the worker's cancelled one taken up again (it queues
     at the end). No row back: the worker's registration is live (confirmed or waitlisted).
-    The statement is built once per dialect, with bound parameters."""
-    dialect = session.get_bind().dialect.name
-    stmt = _INSERTS.get(dialect)
-    if stmt is None:
-        stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(REGISTRATIONS).values(
-            {name: bindparam(name) for name in INSERTED})
-        stmt = _INSERTS[dialect] = stmt.on_conflict_do_update(
-            index_elements=[REGISTRATIONS.c.activity_id, REGISTRATIONS.c.worker_id],
-            set_={name: stmt.excluded[name] for name in REREGISTERED},
-            where=REGISTRATIONS.c.status == "cancelled").returning(REGISTRATIONS.c.id)
-    return session.execute(stmt, values).first()
+    The statement is compiled once per dialect (``Prepared``: SQLAlchemy cannot cache it)."""
+    return _INSERT.execute(session, values).first()
 
 
 def register(session: Session, caller: Caller, activity_id: str, worker: dict) -> dict:

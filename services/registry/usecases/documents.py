@@ -14,16 +14,16 @@ without one (a row written past the use cases) is answered from its rows, with a
 """
 from __future__ import annotations
 
-import json
 import logging
+from collections.abc import Iterable, Mapping
 from types import SimpleNamespace
-from typing import Iterable
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Text, bindparam, cast, select
 from sqlalchemy.orm import load_only, raiseload
 
 from services.common.errors import NotFound
+from services.common.query import Prepared, dialect_insert
+from services.common.rawjson import RawJSON
 from services.common.reads import read_rows
 
 from ..models import Space, Venue, VenueDesignation, VenueDocument
@@ -67,26 +67,34 @@ def refresh(conn, ids: Iterable[str]) -> dict[str, dict]:
     """Build and store the documents of ``ids`` in ``conn``'s transaction; returns them."""
     documents = build(conn, ids)
     if documents:
-        bind = conn.get_bind() if hasattr(conn, "get_bind") else conn
-        dialect = postgresql if bind.dialect.name == "postgresql" else sqlite
-        stmt = dialect.insert(DOCUMENTS)
-        stmt = stmt.on_conflict_do_update(index_elements=[DOCUMENTS.c.venue_id],
-                                          set_={"version": stmt.excluded.version, "document": stmt.excluded.document})
-        conn.execute(stmt, [{"venue_id": venue_id, "version": doc["version"], "document": doc}
-                            for venue_id, doc in documents.items()])
+        _UPSERT.execute(conn, [{"venue_id": venue_id, "version": doc["version"], "document": doc}
+                               for venue_id, doc in documents.items()])
     return documents
 
 
-_MANY = select(DOCUMENTS.c.venue_id, DOCUMENTS.c.document).where(
-    DOCUMENTS.c.venue_id.in_(bindparam("ids", expanding=True)))
+def _build_upsert(dialect_name: str):
+    stmt = dialect_insert(dialect_name)(DOCUMENTS).values(
+        {name: bindparam(name) for name in ("venue_id", "version", "document")})
+    return stmt.on_conflict_do_update(index_elements=[DOCUMENTS.c.venue_id],
+                                      set_={"version": stmt.excluded.version, "document": stmt.excluded.document})
 
 
-def venue_documents(session, ids: list[str]) -> dict[str, dict]:
-    """The stored documents of ``ids`` (those that exist), by id: what a page of venues is made of.
-    In the session's transaction: the page's documents are read with the ids that found them."""
+_UPSERT = Prepared(_build_upsert)
+
+
+# The documents as the text they are stored as (PostgreSQL's driver would parse a json column):
+# a reply splices them in unparsed (``rawjson``).
+_AS_TEXT = cast(DOCUMENTS.c.document, Text)
+_MANY = select(DOCUMENTS.c.venue_id, _AS_TEXT).where(DOCUMENTS.c.venue_id.in_(bindparam("ids", expanding=True)))
+
+
+def venue_documents(session, ids: list[str]) -> dict[str, Mapping]:
+    """The stored documents of ``ids`` (those that exist), by id: what a page of venues is made of,
+    each a ``RawJSON`` (the stored text, answered as it is). In the session's transaction: the
+    page's documents are read with the ids that found them."""
     if not ids:
         return {}
-    found = dict(session.connection().execute(_MANY, {"ids": ids}).all())
+    found = {venue_id: RawJSON(text) for venue_id, text in session.connection().execute(_MANY, {"ids": ids})}
     missing = [i for i in ids if i not in found]
     if missing:
         built = build(session, missing)
@@ -97,16 +105,15 @@ def venue_documents(session, ids: list[str]) -> dict[str, dict]:
     return found
 
 
-_ONE = select(DOCUMENTS.c.document).where(DOCUMENTS.c.venue_id == bindparam("venue_id"))
+_ONE = select(_AS_TEXT).where(DOCUMENTS.c.venue_id == bindparam("venue_id"))
 
 
-def venue_document(session, venue_id: str) -> dict:
-    """``get_venue``: the stored document of one venue, or ``NotFound``. One statement, the kit's
-    lean read (no transaction, the session untouched) unless the venue has no document."""
+def venue_document(session, venue_id: str) -> Mapping:
+    """``get_venue``: the stored document of one venue (``RawJSON``), or ``NotFound``. One
+    statement, the kit's lean read (no transaction, the session untouched) unless the venue has
+    no document."""
     rows = read_rows(session, _ONE, venue_id=venue_id)
-    document = rows[0][0] if rows else None
-    if isinstance(document, (str, bytes)):  # SQLite's driver returns the JSON as text
-        document = json.loads(document)
+    document = RawJSON(rows[0][0]) if rows and rows[0][0] is not None else None
     if document is None:
         document = venue_documents(session, [venue_id]).get(venue_id)
         if document is None:
