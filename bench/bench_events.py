@@ -177,7 +177,9 @@ def cell_time(day0: date, day: int, slot: int, minutes: int = 120, offset: int =
 # the bulk load: activities with one active booking each
 # --------------------------------------------------------------------------------------------
 
-def load_bookings(url: str, world: dict, n: int, seed: int, day0: date) -> dict:
+def load_bookings(url: str, world: dict, n: int, seed: int, day0: date, status: str | None = None) -> dict:
+    """``n`` activities with one active booking each, on random free cells of the year from ``day0``
+    (``status``: every activity's, else 80 % published, 20 % draft)."""
     from sqlalchemy import insert
 
     from services.common.db import make_engine
@@ -213,7 +215,7 @@ def load_bookings(url: str, world: dict, n: int, seed: int, day0: date) -> dict:
                     "org_id": org_id, "org_path": world["org_paths"][org_id], "capacity": 100,
                     "registration_opens_at": None, "registration_closes_at": None, "audience_open": True,
                     "audience_org_id": None, "audience_org_path": None,
-                    "status": "published" if rng.random() < 0.8 else "draft",
+                    "status": status or ("published" if rng.random() < 0.8 else "draft"),
                     "starts_at": starts_at, "ends_at": ends_at, "tour_id": None, "tour_position": None,
                     "lecturer_id": None, "address": None, "showcase_id": None, "flags": [],
                     "cancel_reason": None, "attendance": None, "version": 1, "created_at": now,
@@ -601,7 +603,7 @@ def in_process(url: str, world: dict, day0: date, booked: dict, rng: random.Rand
                 t0 = time.perf_counter()
                 try:
                     activity = uc.schedule_activity(session, caller, data)
-                    uc.activity_view(session, activity)
+                    uc.activity_view(session, activity, new=True)
                     tc = time.perf_counter()
                     session.commit()
                     t1 = time.perf_counter()
@@ -816,6 +818,14 @@ def run_backend(backend: str, args, amqp_uri: str, tmp: Path, echo: Server, pg: 
         out["latency"] = rpc_latency(amqp_uri, world, day0, data["booked"], events_port, args.latency_calls,
                                      args.latency_seconds, rng, taken)
         print_latency(backend, out["latency"], args.bookings)
+        if args.history:  # flat as history grows: a past year of completed activities, then again
+            note(f"{backend}: loading a past year of {args.bookings:,} completed bookings")
+            load_bookings(events_url, world, args.bookings, args.seed + 1, day0 - timedelta(days=YEAR_DAYS + 7),
+                          status="completed")
+            out["latency_with_history"] = rpc_latency(amqp_uri, world, day0, data["booked"], events_port,
+                                                      args.latency_calls, args.latency_seconds, rng, taken)
+            print_latency(backend, out["latency_with_history"], args.bookings,
+                          f"and a past year of {args.bookings:,} completed bookings")
         note(f"{backend}: the overlap query alone")
         out["raw"] = raw_queries(events_url, world, day0, data["booked"], rng, args.raw_calls, taken)
         print_raw(backend, out["raw"])
@@ -841,8 +851,9 @@ def _registrations(tp: dict) -> str | None:
     return None
 
 
-def print_latency(backend: str, rows: list[dict], bookings: int) -> None:
-    say(f"### schedule_activity over RPC, {bookings:,} bookings loaded, one caller ({backend})\n")
+def print_latency(backend: str, rows: list[dict], bookings: int, history: str = "") -> None:
+    say(f"### schedule_activity over RPC, {bookings:,} bookings loaded{' ' + history if history else ''}, "
+        f"one caller ({backend})\n")
     out = []
     for r in rows:
         out.append([r["kind"], str(r["n"]), ms(r["p50"]), ms(r["p90"]), ms(r["p99"]), ms(r["max"]),
@@ -886,12 +897,15 @@ def print_summary(results: dict, args) -> None:
     if len(results["backends"]) < 2 or args.skip_throughput:
         return
     print_throughput_summary(results, "events", ("schedule_activity", "register"), 3)
-    say("## summary: schedule_activity over RPC, p50 / p99 ms (server-side mean)\n")
+    say("## summary: schedule_activity over RPC, p50 / p99 ms (server-side mean; server p99 by histogram)\n")
     rows = []
-    for i in range(3):
-        rows.append([results["backends"][0]["latency"][i]["kind"]] + [
-            f"{ms(b['latency'][i]['p50'])} / {ms(b['latency'][i]['p99'])} ({ms(b['latency'][i]['server'])})"
-            for b in results["backends"]])
+    for key, after in (("latency", ""), ("latency_with_history", ", + a past year of completed bookings")):
+        if not all(key in b for b in results["backends"]):
+            continue
+        for i in range(3):
+            rows.append([results["backends"][0][key][i]["kind"] + (after if i else "")] + [
+                f"{ms(b[key][i]['p50'])} / {ms(b[key][i]['p99'])} ({ms(b[key][i]['server'])}; "
+                f"{ms(b[key][i].get('server_p99', float('nan')))})" for b in results["backends"]])
     say(table(["call"] + [b["backend"] for b in results["backends"]], rows))
     say()
 
@@ -908,6 +922,8 @@ def main(argv=None) -> int:
     parser.add_argument("--in-process-calls", type=int, default=100,
                         help="samples per target of the use case run in this process")
     parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--no-history", dest="history", action="store_false",
+                        help="skip the conflict check again after a past year of completed bookings")
     parser.add_argument("--crowd", type=int, default=2000, help="flash crowd: workers registering for one "
                         "activity (0: skip; on PostgreSQL also with two events replicas)")
     parser.add_argument("--crowd-capacity", type=int, default=500, help="flash crowd: the activity's places")

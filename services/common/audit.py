@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, bindparam, insert, select
 
 from .auth import Caller
 from .envelope import utcnow
@@ -29,16 +29,23 @@ def target_of(result: Any, args) -> str | None:
     return target
 
 
+_COLUMNS = ("at", "actor", "actor_name", "actor_org_id", "action", "target", "details", "call_id", "result")
+_INSERTS: dict = {}  # audit_log table -> its INSERT, built once with bound parameters
+
+
 def record(session, table: Table, *, action: str, caller: Caller | None, args, kwargs: dict,
            result: Any, call_id: str | None) -> None:
     """Add the audit row of one accepted write to ``session`` (the write's own transaction)."""
-    session.execute(insert(table).values(
-        at=utcnow(), actor=caller.sub if caller else "anonymous",
-        actor_name=caller.name if caller else None,
-        actor_org_id=caller.org_id if caller else None,
-        action=action, target=target_of(result, args),
-        details={"args": list(args), "kwargs": dict(kwargs)},
-        call_id=call_id, result=result))
+    stmt = _INSERTS.get(table)
+    if stmt is None:
+        stmt = _INSERTS[table] = insert(table).values({name: bindparam(name) for name in _COLUMNS})
+    session.execute(stmt, {
+        "at": utcnow(), "actor": caller.sub if caller else "anonymous",
+        "actor_name": caller.name if caller else None,
+        "actor_org_id": caller.org_id if caller else None,
+        "action": action, "target": target_of(result, args),
+        "details": {"args": list(args), "kwargs": dict(kwargs)},
+        "call_id": call_id, "result": result})
 
 
 def recorded_reply(session, table: Table, call_id: str | None) -> tuple[str, Any] | None:

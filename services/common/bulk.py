@@ -1,4 +1,5 @@
-"""Many rows into one table in one go: ``insert_rows(session, table, rows)``.
+"""Many rows into one table in one go: ``insert_rows(session, table, rows)``, and ``upsert_rows``
+for a batch of versioned snapshots (a copy of another service's data).
 
 For a use case that writes thousands of rows at once (talent's ``close_round``: a result, a stage
 and an event for each of 10,000 candidates), in the caller's transaction, on both databases:
@@ -24,7 +25,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from operator import itemgetter
 
-from sqlalchemy import Column, Table, insert, text
+from sqlalchemy import Column, Table, bindparam, insert, text
 from sqlalchemy.orm import Session
 
 
@@ -134,3 +135,35 @@ def _sqlite(session, dialect, table, names, rows, returning) -> list:
         return []
     return session.execute(text(f"SELECT {', '.join(quote(c.name) for c in returning)} FROM {target} "
                                 f"WHERE rowid > :before").columns(*returning), {"before": before}).all()
+
+
+def upsert_rows(session: Session, table: Table, rows: Sequence[dict], *, key: str, newer: str) -> list[str]:
+    """Inserts ``rows`` into ``table``, or updates the row of the same ``key`` when the row's
+    ``newer`` column (a version) is below the new one; returns the keys written (inserted or
+    updated). The rows are written in ``key`` order (concurrent writers lock rows in one order).
+
+    PostgreSQL: ONE statement (``INSERT ... SELECT ... FROM json_to_recordset(:rows) ON CONFLICT
+    (key) DO UPDATE ... WHERE version < EXCLUDED.version RETURNING key``), as ``insert_rows``.
+    Elsewhere: the same upsert row by row."""
+    if not rows:
+        return []
+    session.flush()
+    rows = sorted(rows, key=itemgetter(key))
+    dialect = session.get_bind().dialect
+    names = list(rows[0])
+    quote = dialect.identifier_preparer.quote
+    target = dialect.identifier_preparer.format_table(table)
+    updates = ", ".join(f"{quote(n)} = EXCLUDED.{quote(n)}" for n in names if n != key)
+    conflict = (f" ON CONFLICT ({quote(key)}) DO UPDATE SET {updates} "
+                f"WHERE {target}.{quote(newer)} < EXCLUDED.{quote(newer)} RETURNING {quote(key)}")
+    if dialect.name == "postgresql":
+        columns = ", ".join(quote(n) for n in names)
+        definitions = ", ".join(f"{quote(n)} {table.c[n].type.compile(dialect=dialect)}" for n in names)
+        sql = (f"INSERT INTO {target} ({columns}) SELECT {columns} "
+               f"FROM json_to_recordset(CAST(:rows AS json)) AS x({definitions}){conflict}")
+        return list(session.execute(text(sql), {"rows": json.dumps(
+            rows, default=_JsonValues(), allow_nan=False, ensure_ascii=False, separators=(",", ":"))}).scalars())
+    stmt = text(f"INSERT INTO {target} ({', '.join(quote(n) for n in names)}) "
+                f"VALUES ({', '.join(':' + n for n in names)}){conflict}").bindparams(
+        *[bindparam(n, type_=table.c[n].type) for n in names])
+    return [k for row in rows for k in session.execute(stmt, row).scalars()]

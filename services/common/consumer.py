@@ -231,9 +231,7 @@ class IdempotentEventHandler(EventHandler):
         def handle_result(worker_ctx, result, exc_info):
             try:
                 if exc_info is None:
-                    method = getattr(worker_ctx.service, self.method_name)
-                    for _, envelope, _ in todo[1:]:  # the worker itself ran the first
-                        method(envelope)
+                    self.apply_rest(worker_ctx, [envelope for _, envelope, _ in todo[1:]])
                     now = utcnow()
                     self.db.sessions[worker_ctx].execute(insert(self.inbox),
                                                          [self._inbox_row(e, now) for _, e, _ in todo])
@@ -266,6 +264,13 @@ class IdempotentEventHandler(EventHandler):
             self.queue_consumer.ack_message(message)
             self._observe(started)
         return "applied"
+
+    def apply_rest(self, worker_ctx, envelopes: list[dict]) -> None:
+        """A batch's events after its first (which the worker ran), in the worker's transaction:
+        the handler method for each, in order."""
+        method = getattr(worker_ctx.service, self.method_name)
+        for envelope in envelopes:
+            method(envelope)
 
     def on_decode_error(self, message, exc):
         """An undecodable message: straight to the DLQ (no retry can make it readable)."""

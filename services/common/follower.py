@@ -98,6 +98,17 @@ class FollowHandler(IdempotentEventHandler):
         one = self.queue
         self.queue = Queue(one.name, bindings=[binding(one.exchange, routing_key=t) for t in self.event_types],
                            durable=True, auto_delete=one.auto_delete, exclusive=one.exclusive)
+        self.follower = next((d for d in self.container.dependencies
+                              if isinstance(d, Follower) and d.source == self.source_service), None)
+
+    def apply_rest(self, worker_ctx, envelopes: list[dict]) -> None:
+        """A batch's events after its first: to the follower's ``apply_many`` at once, when it has
+        one (its handler method is then run for the batch's first event only); else one by one."""
+        follower = self.follower
+        if follower is None or follower.apply_many_fn is None:
+            return super().apply_rest(worker_ctx, envelopes)
+        follower.apply_many_fn(follower.db.sessions[worker_ctx],
+                               [e for e in envelopes if e.get("type") in follower.types])
 
 
 follow = FollowHandler.decorator
@@ -108,20 +119,25 @@ follow = FollowHandler.decorator
 class Follower(DependencyProvider):
     """Keeps this service's copy of ``source``'s data: see the module docstring.
 
-    ``Follower(source, apply, types, page_size=500, interval=30, timeout=10)``; ``apply(session,
-    envelope)`` applies one event of ``types`` to the copy (idempotent, never commits).
+    ``Follower(source, apply, types, page_size=500, interval=30, timeout=10, apply_many=None)``;
+    ``apply(session, envelope)`` applies one event of ``types`` to the copy (idempotent, never
+    commits). ``apply_many(session, envelopes)``, when given, must leave the copy as ``apply`` on
+    each in order would; the catch-up applies a page with it, and the live handler a batch's
+    events after the first (``CONSUMER_BATCH``), so the handler method must do nothing but
+    ``self.<follower>.apply(envelope)``.
     """
 
     replies = _FollowerReplies()
 
     def __init__(self, source: str, apply, types, *, page_size: int = 500, interval: float = 30.0,
-                 timeout: float = 10.0):
+                 timeout: float = 10.0, apply_many=None):
         if isinstance(types, str):
             types = (types,)
         if not 1 <= page_size <= 1000:
             raise ValueError("page_size must be within 1..1000 (events_since's limit)")
         self.source = source
         self.apply_fn = apply
+        self.apply_many_fn = apply_many
         self.types = tuple(types)
         self.page_size = page_size
         self.interval = float(interval)
@@ -268,8 +284,11 @@ class Follower(DependencyProvider):
                         continue  # read the page after the new position
                     if skip_live:
                         items = self._not_applied_live(session, items)
-                    for envelope in items:
-                        self.apply_fn(session, envelope)
+                    if self.apply_many_fn is not None:
+                        self.apply_many_fn(session, items)
+                    else:
+                        for envelope in items:
+                            self.apply_fn(session, envelope)
                     self._store(session, page["next_seq"])
                 self._committed()
                 applied += len(items)

@@ -31,7 +31,7 @@ from kombu import Connection
 from kombu.utils import json as kombu_json
 from nameko.extensions import DependencyProvider
 from nameko.messaging import QueueConsumer as NamekoQueueConsumer
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from .clock import utcnow
 from .db import Database, is_postgres
@@ -128,6 +128,11 @@ class OutboxRelay(DependencyProvider):
 
     def __init__(self, outbox: Outbox):
         self.outbox = outbox
+        table = outbox.table  # the relay's two statements, built once
+        self._pending = (select(table.c.seq, table.c.type, table.c.envelope).where(table.c.sent_at.is_(None))
+                         .order_by(table.c.seq).limit(bindparam("n")))
+        self._sent = (update(table).where(table.c.seq.in_(bindparam("seqs", expanding=True)))
+                      .values(sent_at=bindparam("now")))
         self._wake = LightQueue()
         self._thread = None
         self._running = False
@@ -225,17 +230,13 @@ class OutboxRelay(DependencyProvider):
     def relay_once(self, publisher: _Publisher) -> int:
         """Publish one batch of pending events; returns how many were published (confirmed and
         stamped). Raises, after stamping the confirmed prefix, when the rest could not be sent."""
-        table = self.outbox.table
         started = time.monotonic()
         with self.db.session() as session:
             hold = is_postgres(session)  # PostgreSQL: one transaction, its lock held to the stamp
             with session.begin():
                 if not try_advisory_xact_lock(session, advisory_lock_key(self.outbox.service, "relay")):
                     return 0  # another replica is relaying
-                rows = session.execute(
-                    select(table.c.seq, table.c.type, table.c.envelope)
-                    .where(table.c.sent_at.is_(None)).order_by(table.c.seq).limit(self.batch_size)
-                ).all()
+                rows = session.execute(self._pending, {"n": self.batch_size}).all()
                 if not rows:
                     return 0
                 if hold:
@@ -255,6 +256,4 @@ class OutboxRelay(DependencyProvider):
 
     def _stamp(self, session, rows) -> None:
         if rows:
-            table = self.outbox.table
-            session.execute(update(table).where(table.c.seq.in_([row.seq for row in rows]))
-                            .values(sent_at=utcnow()))
+            session.execute(self._sent, {"seqs": [row.seq for row in rows], "now": utcnow()})

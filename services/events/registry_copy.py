@@ -3,8 +3,8 @@
 The kit's follower (``services.common.follower``) keeps it: registry events live through the
 idempotent consumer, and the registry's ``events_since`` log to catch up or rebuild. This module is
 only what the follower calls, ``apply(session, envelope)``: idempotent on its own (upserts keyed by
-id; a venue snapshot older than the copy's ``version`` is ignored, its row locked while it is
-compared), so the live stream and a catch-up may overlap freely, even at the same moment. It never
+id; a venue snapshot not newer than the copy's ``version`` is ignored, decided by the upsert
+that writes it), so the live stream and a catch-up may overlap freely, even at the same moment. It never
 commits. A venue that becomes suspended or closed is the events use case
 ``activities.flag_activities_at``'s to react to.
 """
@@ -15,7 +15,9 @@ from types import SimpleNamespace
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from services.common.bulk import upsert_rows
 from services.common.orgcopy import ORG_REGISTERED, upsert_org
+from services.common.query import Prepared, dialect_insert
 
 from .models import Org, Space, Venue
 from .schemas import RegistryStatusChanged, RegistryVenue
@@ -43,15 +45,25 @@ def apply(session: Session, envelope: dict) -> None:
 VENUES, SPACES = Venue.__table__, Space.__table__
 _VENUE_COLUMNS = ("name", "type", "org_id", "district", "address", "status", "lat", "lon", "opening_hours", "version")
 # Core statements built once (the live stream applies thousands of venue events a second).
-# The venue's row is locked while its version is compared: two appliers of one snapshot at once
-# (the live stream and a catch-up) must not both find it new (PostgreSQL; SQLite serialises).
-_VERSION = select(VENUES.c.version).where(VENUES.c.id == bindparam("venue_id")).with_for_update()
-_INSERT_VENUE = insert(VENUES).values({"id": bindparam("venue_id")}
-                                      | {name: bindparam(name) for name in _VENUE_COLUMNS})
-_UPDATE_VENUE = update(VENUES).where(VENUES.c.id == bindparam("venue_id")).values(
-    {name: bindparam(name) for name in _VENUE_COLUMNS})
+# The venue is written by one upsert that applies only a newer version: on PostgreSQL its row lock
+# (or the unique index, for a venue new to the copy) makes a second applier of one snapshot at
+# once (the live stream and a catch-up) wait, then find the version no longer newer; SQLite
+# serialises writers. One round trip instead of a locked read and a write.
+
+
+def _build_upsert(dialect_name: str):
+    stmt = dialect_insert(dialect_name)(VENUES).values(
+        {"id": bindparam("venue_id")} | {name: bindparam(name) for name in _VENUE_COLUMNS})
+    return stmt.on_conflict_do_update(
+        index_elements=[VENUES.c.id], set_={name: stmt.excluded[name] for name in _VENUE_COLUMNS},
+        where=VENUES.c.version < stmt.excluded.version).returning(VENUES.c.id)
+
+
+_UPSERT_VENUE = Prepared(_build_upsert)
 _SPACES = select(SPACES.c.id, SPACES.c.name, SPACES.c.capacity, SPACES.c.position).where(
     SPACES.c.venue_id == bindparam("venue_id"))
+_SPACES_OF = select(SPACES.c.venue_id, SPACES.c.id, SPACES.c.name, SPACES.c.capacity, SPACES.c.position).where(
+    SPACES.c.venue_id.in_(bindparam("ids", expanding=True)))
 _DELETE_SPACES = delete(SPACES).where(SPACES.c.id.in_(bindparam("ids", expanding=True)))
 _INSERT_SPACE = insert(SPACES).values(id=bindparam("space_id"), venue_id=bindparam("venue_id"),
                                       name=bindparam("name"), capacity=bindparam("capacity"),
@@ -60,31 +72,79 @@ _UPDATE_SPACE = update(SPACES).where(SPACES.c.id == bindparam("space_id")).value
     name=bindparam("name"), capacity=bindparam("capacity"), position=bindparam("position"))
 
 
+def _venue_row(data: dict) -> dict:
+    row = {name: data[name] for name in _VENUE_COLUMNS if name not in ("lat", "lon")}
+    row.update(lat=data["location"]["lat"], lon=data["location"]["lon"])
+    return row
+
+
 def _upsert_venue(session: Session, data: dict) -> SimpleNamespace | None:
     """The venue (id, name, status) after applying ``data``; None when the copy already holds
-    a newer version. Its spaces become ``data``'s, in order: only the rows that differ are
-    written. Core statements: the ORM objects of this session are not used (nor refreshed)."""
+    this version or a newer one. Its spaces become ``data``'s, in order."""
     session.flush()  # whatever the ORM holds goes first: the statements below go round it
-    venue_id = data["id"]
-    held = session.execute(_VERSION, {"venue_id": venue_id}).first()
-    if held is not None and held.version >= data["version"]:
-        return None
-    values = {name: data[name] for name in _VENUE_COLUMNS if name not in ("lat", "lon")}
-    values.update(venue_id=venue_id, lat=data["location"]["lat"], lon=data["location"]["lon"])
-    session.execute(_INSERT_VENUE if held is None else _UPDATE_VENUE, values)
-    current = {row.id: row for row in session.execute(_SPACES, {"venue_id": venue_id})} if held is not None else {}
-    wanted = {item["id"]: {"space_id": item["id"], "venue_id": venue_id, "name": item["name"],
-                           "capacity": item["capacity"], "position": position}
-              for position, item in enumerate(data["spaces"])}
-    gone = [space_id for space_id in current if space_id not in wanted]
+    if _UPSERT_VENUE.execute(session, dict(_venue_row(data), venue_id=data["id"])).first() is None:
+        return None  # the copy holds this version or a newer one
+    current = {row.id: row for row in session.execute(_SPACES, {"venue_id": data["id"]})}
+    _write_spaces(session, [data], {data["id"]: current})
+    return SimpleNamespace(id=data["id"], name=data["name"], status=data["status"])
+
+
+def apply_many(session: Session, envelopes: list[dict]) -> None:
+    """``apply`` for each of ``envelopes`` in order, to the same copy: a run of venue snapshots
+    (``venue_registered`` / ``venue_updated``) is written together, each venue at the newest
+    version of the run (what applying them one by one leaves), with a few statements for the
+    whole run (``bulk.upsert_rows``, one read of the spaces); any other event is applied alone,
+    after the run before it."""
+    run: list[dict] = []
+    for envelope in envelopes:
+        if envelope["type"] in ("venue_registered", "venue_updated"):
+            run.append(VENUE.load(envelope["data"]))
+            continue
+        _upsert_venues(session, run)
+        run = []
+        apply(session, envelope)
+    _upsert_venues(session, run)
+    session.flush()
+
+
+def _upsert_venues(session: Session, snapshots: list[dict]) -> None:
+    newest: dict[str, dict] = {}
+    for data in snapshots:
+        if data["id"] not in newest or data["version"] > newest[data["id"]]["version"]:
+            newest[data["id"]] = data
+    if len(newest) <= 1:
+        for data in newest.values():
+            _upsert_venue(session, data)
+        return
+    written = set(upsert_rows(session, VENUES, [dict(_venue_row(d), id=d["id"]) for d in newest.values()],
+                              key="id", newer="version"))
+    if not written:
+        return
+    current: dict[str, dict] = {venue_id: {} for venue_id in written}
+    for row in session.execute(_SPACES_OF, {"ids": sorted(written)}):
+        current[row.venue_id][row.id] = row
+    _write_spaces(session, [newest[venue_id] for venue_id in sorted(written)], current)
+
+
+def _write_spaces(session: Session, venues: list[dict], current: dict[str, dict]) -> None:
+    """The spaces of ``venues`` become theirs, in order, given the ``current`` rows of each
+    (space id -> row): only the rows that differ are written."""
+    gone, new, changed = [], [], []
+    for data in venues:
+        held = current[data["id"]]
+        wanted = {item["id"]: {"space_id": item["id"], "venue_id": data["id"], "name": item["name"],
+                               "capacity": item["capacity"], "position": position}
+                  for position, item in enumerate(data["spaces"])}
+        gone += [space_id for space_id in held if space_id not in wanted]
+        for space_id, row in wanted.items():
+            if space_id not in held:
+                new.append(row)
+            elif (held[space_id].name, held[space_id].capacity, held[space_id].position) != (
+                    row["name"], row["capacity"], row["position"]):
+                changed.append({k: row[k] for k in ("space_id", "name", "capacity", "position")})
     if gone:
         session.execute(_DELETE_SPACES, {"ids": gone})
-    new = [row for space_id, row in wanted.items() if space_id not in current]
     if new:
         session.execute(_INSERT_SPACE, new)
-    changed = [row for space_id, row in wanted.items() if space_id in current
-               and tuple(current[space_id])[1:] != (row["name"], row["capacity"], row["position"])]
     if changed:
-        session.execute(_UPDATE_SPACE, [{k: row[k] for k in ("space_id", "name", "capacity", "position")}
-                                        for row in changed])
-    return SimpleNamespace(id=venue_id, name=data["name"], status=data["status"])
+        session.execute(_UPDATE_SPACE, changed)

@@ -32,7 +32,8 @@ class Service(ServiceBase):
     relay = OutboxRelay(OUTBOX)
     outbox = OUTBOX
     gauges = ParticipationGauges()
-    registry = Follower("registry", registry_copy.apply, registry_copy.TYPES)  # the copy of the registry
+    registry = Follower("registry", registry_copy.apply, registry_copy.TYPES,  # the copy of the registry
+                        apply_many=registry_copy.apply_many)
 
     # --- brands ---
     @rpc(roles=FEDERATION, write=True)
