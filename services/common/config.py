@@ -53,7 +53,7 @@ def service_config(service: str, env=None) -> dict:
         "OUTBOX_POLL_SECONDS": float(env.get("OUTBOX_POLL_SECONDS", "1.0")),
         # A busy service's relay starts a batch at most this often (its commits gather meanwhile);
         # a quiet one's event goes out at once.
-        "OUTBOX_BATCH_INTERVAL_MS": float(env.get("OUTBOX_BATCH_INTERVAL_MS", "10")),
+        "OUTBOX_BATCH_INTERVAL_MS": float(env.get("OUTBOX_BATCH_INTERVAL_MS", "50")),
         # The outbox's retention (services/common/retention.py): days a published event stays in
         # the service's event log; 0 (the default) keeps every event.
         "OUTBOX_RETENTION_DAYS": retention_days(env.get(f"{service.upper()}_OUTBOX_RETENTION_DAYS", "0")),

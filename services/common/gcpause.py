@@ -15,6 +15,9 @@ The pause is process-wide (the worker's other green threads run without the coll
 so it is for steps of seconds. Pauses may nest or overlap (two green threads in bulk steps at once):
 the collector is enabled again when the last one ends, and only if it was enabled when the first
 began.
+
+``freeze_startup_objects()`` (called by ``services.common.run`` once the containers have started)
+takes the startup heap out of the collector's full passes for good.
 """
 from __future__ import annotations
 
@@ -60,3 +63,14 @@ def release_freed_memory() -> None:
     """Hand the allocator's free pages back to the operating system (glibc), if it can."""
     if _TRIM is not None:
         _TRIM(0)
+
+
+def freeze_startup_objects() -> int:
+    """Move every object alive now (the modules, classes and schemas a started service holds: some
+    120,000) out of the collector's reach (``gc.freeze``), so that none of its later full passes
+    walks them again; returns how many were frozen. A full pass over a started service's heap takes
+    tens of milliseconds, during which no request is served: a latency spike every few thousand
+    calls. Call it once, after the service has started."""
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()

@@ -141,7 +141,7 @@ class OutboxRelay(DependencyProvider):
         config = self.container.config
         self.enabled = str(config.get("OUTBOX_RELAY", "on")).lower() not in ("off", "0", "false", "no")
         self.poll_seconds = float(config.get("OUTBOX_POLL_SECONDS", 1.0))
-        self.batch_interval = max(0.0, float(config.get("OUTBOX_BATCH_INTERVAL_MS", 10)) / 1000)
+        self.batch_interval = max(0.0, float(config.get("OUTBOX_BATCH_INTERVAL_MS", 50)) / 1000)
         self.amqp_uri = config["AMQP_URI"]
         self.db = next(d for d in self.container.dependencies if isinstance(d, Database))
         self.db.on_commit(self.wake)

@@ -22,6 +22,7 @@ import signal  # noqa: E402
 from nameko.containers import ServiceContainer  # noqa: E402
 
 from . import config as cfg  # noqa: E402
+from .gcpause import freeze_startup_objects  # noqa: E402
 
 
 def service_class(service: str):
@@ -40,6 +41,7 @@ def main(argv=None) -> None:
         container.start()
         log.info("%s started (metrics port %s)", container.service_name,
                  container.config.get("METRICS_PORT"))
+    log.info("%d startup objects frozen out of the garbage collector's passes", freeze_startup_objects())
 
     stopping = eventlet.event.Event()
 
