@@ -258,7 +258,8 @@ def print_summary(results: dict, args) -> None:
 
 def main(argv=None) -> int:
     parser = bench_parser(__doc__)
-    parser.add_argument("--rate", type=float, default=1000, help="events/s the producer commits")
+    parser.add_argument("--rate", type=float, default=1200,
+                        help="events/s the producer commits (above the 1,000/s target: sustained is shown, not capped)")
     parser.add_argument("--flow-seconds", type=float, default=60, help="how long the producer runs")
     parser.add_argument("--venues", type=int, default=500, help="distinct venues the events update")
     parser.add_argument("--drain-timeout", type=float, default=120, help="seconds to wait for the rest at the end")
