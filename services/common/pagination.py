@@ -88,12 +88,16 @@ class Pager:
         if self.after is not None and convert is not None:
             self.after = convert(self.after)
 
-    def rows(self, session, stmt, *columns) -> list:
-        """Run ``stmt`` ordered by ``columns`` (the sort key; the last one unique), from after the
+    def ordered(self, stmt, *columns):
+        """``stmt`` ordered by ``columns`` (the sort key; the last one unique), from after the
         cursor, one row more than the limit (that row says whether a next page exists)."""
         if self.after:
             stmt = stmt.where(tuple_(*columns) > tuple_(*self.after))
-        return session.scalars(stmt.order_by(*columns).limit(self.limit + 1)).all()
+        return stmt.order_by(*columns).limit(self.limit + 1)
+
+    def rows(self, session, stmt, *columns) -> list:
+        """The objects of ``stmt`` (a one-entity ``SELECT``), ``ordered``."""
+        return session.scalars(self.ordered(stmt, *columns)).all()
 
     def page(self, rows: list, key, dump) -> dict:
         return page(rows, self.limit, key, dump, scope=self.scope)

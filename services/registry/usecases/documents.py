@@ -19,7 +19,6 @@ from collections.abc import Iterable, Mapping
 from types import SimpleNamespace
 
 from sqlalchemy import Text, bindparam, cast, select
-from sqlalchemy.orm import load_only, raiseload
 
 from services.common.errors import NotFound
 from services.common.query import Prepared, dialect_insert
@@ -39,8 +38,6 @@ _SPACE = (Space.venue_id, Space.id, Space.name, Space.capacity)
 _DESIGNATION = (VenueDesignation.venue_id, VenueDesignation.designation, VenueDesignation.year,
                 VenueDesignation.granted_at, VenueDesignation.revoked_at, VenueDesignation.revoke_reason)
 BATCH = 500  # ids per IN list
-# A search loads of each venue it finds only its sort key: the page is made of stored documents.
-PAGE_KEYS = (load_only(Venue.id, Venue.name), raiseload("*"))
 
 
 def build(conn, ids: Iterable[str]) -> dict[str, dict]:
@@ -103,6 +100,22 @@ def venue_documents(session, ids: list[str]) -> dict[str, Mapping]:
                         "their rows: %s", ", ".join(built))
         found.update(built)
     return found
+
+
+def page_documents(session, keys, limit: int) -> list:
+    """``keys`` (a ``SELECT`` of a page's sort key and venue ``id``, ordered and limited) with each
+    venue's stored document (``document``: ``RawJSON``), in one statement: the page's documents
+    are read with the keys that found them. Rows past ``limit`` (the one that says a next page
+    exists) come without their document; a venue without one is answered from its rows."""
+    found = keys.subquery("page")
+    rows = session.execute(
+        select(*found.c, _AS_TEXT.label("text")).select_from(
+            found.outerjoin(DOCUMENTS, DOCUMENTS.c.venue_id == found.c.id)).order_by(*found.c)).all()
+    missing = [row.id for row in rows[:limit] if row.text is None]
+    built = venue_documents(session, missing) if missing else {}
+    return [SimpleNamespace(**{k: v for k, v in row._mapping.items() if k != "text"},
+                            document=RawJSON(row.text) if row.text is not None else built.get(row.id))
+            for row in rows]
 
 
 _ONE = select(_AS_TEXT).where(DOCUMENTS.c.venue_id == bindparam("venue_id"))

@@ -11,7 +11,7 @@ from services.common.query import contains, get_or_not_found
 from ..models import Org, Venue, VenueArtField
 from .nearest import nearest
 from .shared import designation_rows
-from .documents import PAGE_KEYS, venue_documents
+from .documents import page_documents, venue_documents
 
 
 # SQLite's trigram index of venue names and addresses (migration 0007); PostgreSQL has pg_trgm's.
@@ -48,14 +48,14 @@ def search_venues(session: Session, filters: dict) -> dict:
     if sqlite:  # no statistics to choose an index by: one condition leads, no index serves the others
         conditions += _equalities(filters, () if path or fts else _sqlite_leading(filters))
         conditions += [in_subtree(Venue.org_path, path) if fts else _in_subtree(path)] if path else []
-        rows = pager.rows(session, select(Venue).options(*PAGE_KEYS).where(*conditions), Venue.name, Venue.id)
+        keys = pager.ordered(select(Venue.name, Venue.id).where(*conditions), Venue.name, Venue.id)
     elif path:
-        rows = _rows_per_org(session, pager, conditions + _equalities(filters), path)
+        keys = _keys_per_org(pager, conditions + _equalities(filters), path)
     else:
-        stmt = select(Venue).options(*PAGE_KEYS).where(*conditions, *_equalities(filters))
-        rows = pager.rows(session, stmt, Venue.name, Venue.id)
-    found = venue_documents(session, [v.id for v in rows[: pager.limit]])  # the page: stored documents
-    return pager.page(rows, lambda v: [v.name, v.id], lambda v: found[v.id])
+        keys = pager.ordered(select(Venue.name, Venue.id).where(*conditions, *_equalities(filters)),
+                             Venue.name, Venue.id)
+    rows = page_documents(session, keys, pager.limit)  # the page's keys and stored documents, one statement
+    return pager.page(rows, lambda r: [r.name, r.id], lambda r: r.document)
 
 
 def _search_near(session: Session, conditions: list, related: list, near: dict, pager: Pager) -> dict:
@@ -94,7 +94,7 @@ def _sqlite_leading(filters: dict) -> set:
     return given - {"status"} or given
 
 
-def _rows_per_org(session: Session, pager: Pager, conditions: list, path: str) -> list:
+def _keys_per_org(pager: Pager, conditions: list, path: str):
     """PostgreSQL, a subtree: the page of each organisation in it (``org_path`` equal to its path:
     ``ix_venues_org_path_name_id`` in name order, at most a page each), merged. The planner would
     rather walk the whole name index, expecting the subtree's venues spread evenly through it."""
@@ -104,7 +104,7 @@ def _rows_per_org(session: Session, pager: Pager, conditions: list, path: str) -
     per_org = (select(*order).where(Venue.org_path == orgs.c.path, *conditions, *after)
                .order_by(*order).limit(pager.limit + 1).lateral())
     stmt = select(per_org.c.name, per_org.c.id).select_from(orgs).join(per_org, true())
-    return session.execute(stmt.order_by(per_org.c.name, per_org.c.id).limit(pager.limit + 1)).all()
+    return stmt.order_by(per_org.c.name, per_org.c.id).limit(pager.limit + 1)
 
 
 def _fts_match(text_: str):
