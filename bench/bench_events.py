@@ -233,6 +233,19 @@ def load_bookings(url: str, world: dict, n: int, seed: int, day0: date, status: 
     return {"booked": booked, "load_seconds": load_seconds, "analysed": analysed}
 
 
+def settle(url: str, seconds: float = 10) -> None:
+    """After a bulk load, before a latency measurement: PostgreSQL writes the load's dirty pages now
+    (``CHECKPOINT``) rather than during the measurement; then ``seconds`` for the disk to drain."""
+    from services.common.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        analyse(engine, "CHECKPOINT")
+    finally:
+        engine.dispose()
+    eventlet.sleep(seconds)
+
+
 # --------------------------------------------------------------------------------------------
 # throughput
 # --------------------------------------------------------------------------------------------
@@ -822,6 +835,7 @@ def run_backend(backend: str, args, amqp_uri: str, tmp: Path, echo: Server, pg: 
             note(f"{backend}: loading a past year of {args.bookings:,} completed bookings")
             load_bookings(events_url, world, args.bookings, args.seed + 1, day0 - timedelta(days=YEAR_DAYS + 7),
                           status="completed")
+            settle(events_url)
             out["latency_with_history"] = rpc_latency(amqp_uri, world, day0, data["booked"], events_port,
                                                       args.latency_calls, args.latency_seconds, rng, taken)
             print_latency(backend, out["latency_with_history"], args.bookings,
