@@ -3,7 +3,8 @@
 
 The only code that changes them. Each change runs in the transaction that changes the registration
 rows they count, so they commit or roll back together: ``arrive`` (the row lock a registration
-takes, numbering the newcomer) and ``count`` (a registration entering or leaving a status). They
+takes, numbering the newcomer) and ``count`` (a registration entering or leaving a status; on PostgreSQL ``register`` raises its
+counter in its insert's statement, ``registrations._build_insert_counted``). They
 let ``register`` decide a place from the locked row instead of counting the activity's
 registrations while it holds the lock. ``tests/unit/events/test_registration_counters.py`` checks
 that they always equal what the rows say.
@@ -25,7 +26,7 @@ ARRIVAL = (_c.status, _c.capacity, _c.registration_opens_at, _c.registration_clo
            _c.audience_org_path, _c.confirmed_count, _c.waitlisted_count, _c.last_queue_seq)
 
 
-def _forget(session: Session, activity_id: str) -> None:
+def forget(session: Session, activity_id: str) -> None:
     """An ``Activity`` this session holds reads its counters again (they changed under the ORM)."""
     activity = session.identity_map.get(identity_key(Activity, activity_id))
     if activity is not None:
@@ -45,7 +46,7 @@ def arrive(session: Session, activity_id: str, worker_org_id: str):
     Returns the row (``ARRIVAL``: the counts as they were before the newcomer; and
     ``worker_org_path``, the path of organisation ``worker_org_id``), or None: no such activity."""
     row = session.execute(_ARRIVE, {"activity_id": activity_id, "worker_org_id": worker_org_id}).first()
-    _forget(session, activity_id)
+    forget(session, activity_id)
     return row
 
 
@@ -64,7 +65,7 @@ def count(session: Session, activity_id: str, entered: str | None = None, left: 
                 values[column] = values.get(column, _c[column]) + step
         stmt = _COUNT[key] = update(ACTIVITIES).where(_c.id == bindparam("activity_id")).values(**values)
     session.execute(stmt, {"activity_id": activity_id})
-    _forget(session, activity_id)
+    forget(session, activity_id)
 
 
 _COUNT: dict = {}  # (entered, left) -> its UPDATE, built once

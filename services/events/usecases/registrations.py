@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -90,11 +90,35 @@ def _build_insert(dialect_name: str):
 _INSERT = Prepared(_build_insert)
 
 
+def _build_insert_counted(status: str):
+    """PostgreSQL: the registration's row and the activity's counter of ``status`` in one
+    statement (the insert a data-modifying CTE, the counter's ``UPDATE`` returning its id): one
+    round trip less while the activity's row is locked. No id back: the worker is live, and the
+    ``Conflict`` raised then rolls the counter back with everything else."""
+    def build(dialect_name: str):
+        inserted = _build_insert(dialect_name).cte("inserted")
+        column = counters.ACTIVITIES.c[f"{status}_count"]
+        return (update(counters.ACTIVITIES).where(counters.ACTIVITIES.c.id == bindparam("activity_id"))
+                .values({column: column + 1}).returning(select(inserted.c.id).scalar_subquery().label("id")))
+    return Prepared(build)
+
+
+_INSERT_COUNTED = {status: _build_insert_counted(status) for status in counters.COUNTED}
+
+
 def _insert(session: Session, values: dict):
     """The registration's row: a new one, or the worker's cancelled one taken up again (it queues
-    at the end). No row back: the worker's registration is live (confirmed or waitlisted).
-    The statement is compiled once per dialect (``Prepared``: SQLAlchemy cannot cache it)."""
-    return _INSERT.execute(session, values).first()
+    at the end), and the activity's counter of its status. No id back: the worker's registration is
+    live (confirmed or waitlisted). The statements are compiled once per dialect (``Prepared``:
+    SQLAlchemy cannot cache them); on PostgreSQL both go in one (``_build_insert_counted``)."""
+    if session.get_bind().dialect.name == "postgresql":
+        row = _INSERT_COUNTED[values["status"]].execute(session, values).first()
+        counters.forget(session, values["activity_id"])
+        return row if row is not None and row.id is not None else None
+    row = _INSERT.execute(session, values).first()
+    if row is not None:
+        counters.count(session, values["activity_id"], entered=values["status"])
+    return row
 
 
 def register(session: Session, caller: Caller, activity_id: str, worker: dict) -> dict:
@@ -129,7 +153,6 @@ def register(session: Session, caller: Caller, activity_id: str, worker: dict) -
     held = session.identity_map.get(identity_key(Registration, inserted.id))
     if held is not None:  # a cancelled registration this session loaded: it reads its new state
         session.expire(held)
-    counters.count(session, activity_id, entered=status)
     # The newcomer arrives last, so a waitlisted one's position is the waitlist's length with it.
     position = activity.waitlisted_count + 1 if status == "waitlisted" else None
     OUTBOX.emit(session, f"registration_{status}", activity_id, {
