@@ -106,9 +106,11 @@ def reader(url):
 
 
 def rows(url, table):
+    """``table``'s rows in primary-key order (the outbox's: ``seq``): PostgreSQL returns an
+    unordered read in heap order, which the relay's stamping ``UPDATE`` reshuffles."""
     engine = reader(url)
     with engine.connect() as conn:
-        result = conn.execute(select(table)).mappings().all()
+        result = conn.execute(select(table).order_by(*table.primary_key.columns)).mappings().all()
     engine.dispose()
     return [dict(r) for r in result]
 
