@@ -144,26 +144,39 @@ def upsert_rows(session: Session, table: Table, rows: Sequence[dict], *, key: st
 
     PostgreSQL: ONE statement (``INSERT ... SELECT ... FROM json_to_recordset(:rows) ON CONFLICT
     (key) DO UPDATE ... WHERE version < EXCLUDED.version RETURNING key``), as ``insert_rows``.
-    Elsewhere: the same upsert row by row."""
+    Elsewhere: the same upsert row by row. The statement is built once per table and columns."""
     if not rows:
         return []
     session.flush()
     rows = sorted(rows, key=itemgetter(key))
     dialect = session.get_bind().dialect
-    names = list(rows[0])
+    stmt = _upsert_statement(dialect, table, tuple(rows[0]), key, newer)
+    if dialect.name == "postgresql":
+        return list(session.execute(stmt, {"rows": json.dumps(
+            rows, default=_JsonValues(), allow_nan=False, ensure_ascii=False, separators=(",", ":"))}).scalars())
+    return [k for row in rows for k in session.execute(stmt, row).scalars()]
+
+
+_UPSERTS: dict = {}
+
+
+def _upsert_statement(dialect, table: Table, names: tuple, key: str, newer: str):
+    cache_key = (dialect.name, table, names, key, newer)
+    stmt = _UPSERTS.get(cache_key)
+    if stmt is not None:
+        return stmt
     quote = dialect.identifier_preparer.quote
     target = dialect.identifier_preparer.format_table(table)
+    columns = ", ".join(quote(n) for n in names)
     updates = ", ".join(f"{quote(n)} = EXCLUDED.{quote(n)}" for n in names if n != key)
     conflict = (f" ON CONFLICT ({quote(key)}) DO UPDATE SET {updates} "
                 f"WHERE {target}.{quote(newer)} < EXCLUDED.{quote(newer)} RETURNING {quote(key)}")
     if dialect.name == "postgresql":
-        columns = ", ".join(quote(n) for n in names)
         definitions = ", ".join(f"{quote(n)} {table.c[n].type.compile(dialect=dialect)}" for n in names)
-        sql = (f"INSERT INTO {target} ({columns}) SELECT {columns} "
-               f"FROM json_to_recordset(CAST(:rows AS json)) AS x({definitions}){conflict}")
-        return list(session.execute(text(sql), {"rows": json.dumps(
-            rows, default=_JsonValues(), allow_nan=False, ensure_ascii=False, separators=(",", ":"))}).scalars())
-    stmt = text(f"INSERT INTO {target} ({', '.join(quote(n) for n in names)}) "
-                f"VALUES ({', '.join(':' + n for n in names)}){conflict}").bindparams(
-        *[bindparam(n, type_=table.c[n].type) for n in names])
-    return [k for row in rows for k in session.execute(stmt, row).scalars()]
+        stmt = text(f"INSERT INTO {target} ({columns}) SELECT {columns} "
+                    f"FROM json_to_recordset(CAST(:rows AS json)) AS x({definitions}){conflict}")
+    else:
+        stmt = text(f"INSERT INTO {target} ({columns}) VALUES ({', '.join(':' + n for n in names)}){conflict}"
+                    ).bindparams(*[bindparam(n, type_=table.c[n].type) for n in names])
+    _UPSERTS[cache_key] = stmt
+    return stmt

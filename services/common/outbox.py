@@ -3,9 +3,8 @@
 ``emit()`` writes an event into the ``outbox`` table with the caller's session, so the event
 commits or rolls back with the change that caused it. On PostgreSQL it first takes a
 transaction-scoped advisory lock (in the same statement as the insert), so events commit in
-``seq`` order: a subscriber that reads the
-log up to ``seq`` N never later finds an N-1 appear (``seq`` may have gaps, from rolled-back
-transactions; it never goes back). ``emit_many()`` writes several events at once (one INSERT, the
+``seq`` order: a subscriber that reads the log up to ``seq`` N never later finds an N-1 appear
+(``seq`` may have gaps, from rolled-back transactions; it never goes back). ``emit_many()`` writes several events at once (one INSERT, the
 same lock): each still its own envelope, numbered in the order given.
 
 ``OutboxRelay`` (``relay.py``, importable from here too) publishes pending rows in ``seq`` order to

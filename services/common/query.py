@@ -37,7 +37,8 @@ def new_id() -> str:
 
 
 class Prepared:
-    """A statement SQLAlchemy cannot cache, compiled once per database dialect.
+    """A statement compiled once per database dialect: one SQLAlchemy cannot cache, or one that
+    differs by dialect (the outbox's insert takes its lock in it on PostgreSQL).
 
     A dialect's own ``INSERT`` (``sqlalchemy.dialects.postgresql.insert`` / ``...sqlite.insert``,
     for ``ON CONFLICT``) has no cache key in SQLAlchemy 2.0: every execution compiles it again

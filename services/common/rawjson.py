@@ -19,6 +19,7 @@ from kombu.utils import json as kombu_json
 
 _MARK = f"culture-raw-json-{uuid.uuid4().hex}"  # unguessable: no caller's string can equal a placeholder
 _PLACEHOLDER = re.compile(f'"{_MARK}:([0-9]+)"')
+_KOMBU_DEFAULT = kombu_json.JSONEncoder().default  # what kombu writes for other types (stateless)
 
 
 class RawJSON(Mapping):
@@ -52,13 +53,12 @@ def dumps(obj) -> str:
     """``obj`` as JSON, as kombu's ``json`` serializer writes it, with every ``RawJSON`` in it
     written as its text."""
     raws: list[str] = []
-    fallback = kombu_json.JSONEncoder().default
 
     def default(value):
         if isinstance(value, RawJSON):
             raws.append(value.text)
             return f"{_MARK}:{len(raws) - 1}"
-        return fallback(value)
+        return _KOMBU_DEFAULT(value)
 
     text = kombu_json.dumps(obj, default=default)
     if not raws:

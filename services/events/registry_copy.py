@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from services.common.bulk import upsert_rows
 from services.common.orgcopy import ORG_REGISTERED, upsert_org
-from services.common.query import Prepared, dialect_insert
 
 from .models import Org, Space, Venue
 from .schemas import RegistryStatusChanged, RegistryVenue
@@ -33,35 +32,23 @@ def apply(session: Session, envelope: dict) -> None:
     if kind == "org_registered":
         upsert_org(session, Org, ORG_REGISTERED.load(envelope["data"]))
     elif kind in ("venue_registered", "venue_updated"):
-        _upsert_venue(session, VENUE.load(envelope["data"]))
+        _upsert_venues(session, [VENUE.load(envelope["data"])])
     elif kind == "venue_status_changed":
         data = STATUS_CHANGE.load(envelope["data"])
-        venue = _upsert_venue(session, data["venue"])
-        if venue is not None:
-            activities.flag_activities_at(session, venue, data["reason"])
+        venue = data["venue"]
+        if _upsert_venues(session, [venue]):  # written: the copy did not hold this version yet
+            activities.flag_activities_at(session, SimpleNamespace(id=venue["id"], name=venue["name"],
+                                                                   status=venue["status"]), data["reason"])
     session.flush()
 
 
 VENUES, SPACES = Venue.__table__, Space.__table__
 _VENUE_COLUMNS = ("name", "type", "org_id", "district", "address", "status", "lat", "lon", "opening_hours", "version")
-# Core statements built once (the live stream applies thousands of venue events a second).
-# The venue is written by one upsert that applies only a newer version: on PostgreSQL its row lock
-# (or the unique index, for a venue new to the copy) makes a second applier of one snapshot at
-# once (the live stream and a catch-up) wait, then find the version no longer newer; SQLite
-# serialises writers. One round trip instead of a locked read and a write.
-
-
-def _build_upsert(dialect_name: str):
-    stmt = dialect_insert(dialect_name)(VENUES).values(
-        {"id": bindparam("venue_id")} | {name: bindparam(name) for name in _VENUE_COLUMNS})
-    return stmt.on_conflict_do_update(
-        index_elements=[VENUES.c.id], set_={name: stmt.excluded[name] for name in _VENUE_COLUMNS},
-        where=VENUES.c.version < stmt.excluded.version).returning(VENUES.c.id)
-
-
-_UPSERT_VENUE = Prepared(_build_upsert)
-_SPACES = select(SPACES.c.id, SPACES.c.name, SPACES.c.capacity, SPACES.c.position).where(
-    SPACES.c.venue_id == bindparam("venue_id"))
+# Core statements built once (the live stream applies thousands of venue events a second). The
+# venues themselves are written by ``bulk.upsert_rows``: one upsert that applies only a newer
+# version (on PostgreSQL its row lock, or the unique index for a venue new to the copy, makes a
+# second applier of one snapshot at once, the live stream and a catch-up, wait and then find the
+# version no longer newer; SQLite serialises writers).
 _SPACES_OF = select(SPACES.c.venue_id, SPACES.c.id, SPACES.c.name, SPACES.c.capacity, SPACES.c.position).where(
     SPACES.c.venue_id.in_(bindparam("ids", expanding=True)))
 _DELETE_SPACES = delete(SPACES).where(SPACES.c.id.in_(bindparam("ids", expanding=True)))
@@ -76,17 +63,6 @@ def _venue_row(data: dict) -> dict:
     row = {name: data[name] for name in _VENUE_COLUMNS if name not in ("lat", "lon")}
     row.update(lat=data["location"]["lat"], lon=data["location"]["lon"])
     return row
-
-
-def _upsert_venue(session: Session, data: dict) -> SimpleNamespace | None:
-    """The venue (id, name, status) after applying ``data``; None when the copy already holds
-    this version or a newer one. Its spaces become ``data``'s, in order."""
-    session.flush()  # whatever the ORM holds goes first: the statements below go round it
-    if _UPSERT_VENUE.execute(session, dict(_venue_row(data), venue_id=data["id"])).first() is None:
-        return None  # the copy holds this version or a newer one
-    current = {row.id: row for row in session.execute(_SPACES, {"venue_id": data["id"]})}
-    _write_spaces(session, [data], {data["id"]: current})
-    return SimpleNamespace(id=data["id"], name=data["name"], status=data["status"])
 
 
 def apply_many(session: Session, envelopes: list[dict]) -> None:
@@ -107,23 +83,23 @@ def apply_many(session: Session, envelopes: list[dict]) -> None:
     session.flush()
 
 
-def _upsert_venues(session: Session, snapshots: list[dict]) -> None:
+def _upsert_venues(session: Session, snapshots: list[dict]) -> set[str]:
+    """Each venue of ``snapshots`` at its newest version among them, where the copy holds an older
+    one (or none); its spaces become the snapshot's, in order, writing only the rows that differ.
+    Returns the ids of the venues written."""
     newest: dict[str, dict] = {}
     for data in snapshots:
         if data["id"] not in newest or data["version"] > newest[data["id"]]["version"]:
             newest[data["id"]] = data
-    if len(newest) <= 1:
-        for data in newest.values():
-            _upsert_venue(session, data)
-        return
     written = set(upsert_rows(session, VENUES, [dict(_venue_row(d), id=d["id"]) for d in newest.values()],
                               key="id", newer="version"))
     if not written:
-        return
+        return written
     current: dict[str, dict] = {venue_id: {} for venue_id in written}
     for row in session.execute(_SPACES_OF, {"ids": sorted(written)}):
         current[row.venue_id][row.id] = row
     _write_spaces(session, [newest[venue_id] for venue_id in sorted(written)], current)
+    return written
 
 
 def _write_spaces(session: Session, venues: list[dict], current: dict[str, dict]) -> None:
