@@ -125,6 +125,7 @@ def is_postgres(session_or_engine) -> bool:
 
 
 WROTE = "culture_wrote"  # in a connection's info: a statement of this transaction may have written
+PENDING_WRITES = "culture_pending_writes"  # in a session's info: writes held for the commit (the outbox's)
 
 
 def track_writes(engine: Engine) -> None:
@@ -144,10 +145,11 @@ def track_writes(engine: Engine) -> None:
 
 def wrote(session: Session) -> bool:
     """Whether committing ``session`` would write: pending ORM changes, or a statement sent in its
-    transaction that was not a ``SELECT`` (``track_writes``; unknown counts as written)."""
+    transaction that was not a ``SELECT`` (``track_writes``; unknown counts as written), or events
+    the outbox writes at the commit (``PENDING_WRITES``)."""
     if not session.in_transaction():
         return False
-    if session.new or session.dirty or session.deleted:
+    if session.new or session.dirty or session.deleted or session.info.get(PENDING_WRITES):
         return True
     return session.connection().info.get(WROTE, True)
 

@@ -1,11 +1,21 @@
 """The transactional outbox and its relay.
 
 ``emit()`` writes an event into the ``outbox`` table with the caller's session, so the event
-commits or rolls back with the change that caused it. On PostgreSQL it first takes a
-transaction-scoped advisory lock (in the same statement as the insert), so events commit in
+commits or rolls back with the change that caused it. The row is written when the transaction
+commits (the session's ``before_commit``), as its last statement before the ``COMMIT``: on
+PostgreSQL that statement also takes a transaction-scoped advisory lock, so events commit in
 ``seq`` order: a subscriber that reads the log up to ``seq`` N never later finds an N-1 appear
-(``seq`` may have gaps, from rolled-back transactions; it never goes back). ``emit_many()`` writes several events at once (one INSERT, the
-same lock): each still its own envelope, numbered in the order given.
+(``seq`` may have gaps, from rolled-back transactions; it never goes back). Taking that lock last
+keeps the time it is held, which every writer of the service waits on, to two round trips (the
+insert and the ``COMMIT``), not the whole rest of the write (the audit row, the use case's own
+later statements); and it can never be held while another lock is awaited. A savepoint rolled back
+(``begin_nested``) takes the events emitted inside it with it; a rolled-back transaction writes
+none. The envelope ``emit`` returns gets its ``seq`` when the row is written (``write_pending``
+writes the session's events at once, e.g. to know their ``seq`` before the commit).
+
+``emit_many()`` queues several events the same way; ``write_many()`` writes envelopes from
+``prepare_many()`` at once (a bulk use case overlapping its writes), after the session's pending
+ones: each still its own envelope, numbered in the order given.
 
 ``OutboxRelay`` (``relay.py``, importable from here too) publishes pending rows in ``seq`` order to
 the ``<service>.events`` topic exchange in the CloudEvents AMQP binding's structured mode, a batch
@@ -23,11 +33,12 @@ from datetime import datetime
 
 from kombu import Exchange
 from marshmallow import Schema
-from sqlalchemy import bindparam, func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, event, func, insert, select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from .bulk import insert_rows
 from .clock import to_wire, utcnow
+from .db import PENDING_WRITES
 from .envelope import from_storage, new_envelope
 from .locks import advisory_lock_key, advisory_xact_lock
 from .query import Prepared
@@ -62,13 +73,29 @@ class Outbox:
         self._insert = Prepared(self._build_insert)
 
     def emit(self, session: Session, event_type: str, subject: str, data: dict) -> dict:
-        data = self.schemas[event_type].dump(data)
-        envelope = new_envelope(self.service, event_type, subject, data)
-        seq = self._insert.execute(session, {
-            "id": envelope["id"], "type": event_type, "subject": envelope["subject"], "time": utcnow(),
+        """Queues the event in ``session``'s transaction (written at its commit; see the module).
+        The data is dumped, and an unknown type refused, here and now."""
+        return self.emit_many(session, [(event_type, subject, data)])[0]
+
+    def emit_many(self, session: Session, events: Iterable[tuple[str, str, dict]]) -> list[dict]:
+        """``emit`` for each ``(event_type, subject, data)``: each event its own envelope (its own id;
+        the batch's one ``time``), ``seq`` ascending in the order given. An unknown type queues none
+        of them (``KeyError``)."""
+        envelopes = self.prepare_many(events)
+        if envelopes:
+            _queue(session, self, envelopes)
+        return envelopes
+
+    def _write(self, session: Session, envelopes: list[dict]) -> None:
+        """Writes envelopes now and numbers them: one statement (with the lock) for one event."""
+        if len(envelopes) > 1:
+            self._insert_many(session, envelopes)
+            return
+        envelope = envelopes[0]
+        envelope["seq"] = self._insert.execute(session, {
+            "id": envelope["id"], "type": envelope["type"], "subject": envelope["subject"],
+            "time": datetime.fromisoformat(envelope["time"]),
             "envelope": {k: v for k, v in envelope.items() if k != "seq"}, "lock": self._lock}).scalar_one()
-        envelope["seq"] = seq
-        return envelope
 
     def _build_insert(self, dialect_name: str):
         """One row, its ``seq`` returned; on PostgreSQL the outbox's advisory lock is taken by the
@@ -83,13 +110,6 @@ class Outbox:
             source = select(*values)
         return insert(table).from_select(list(_EMITTED), source).returning(table.c.seq)
 
-    def emit_many(self, session: Session, events: Iterable[tuple[str, str, dict]]) -> list[dict]:
-        """``emit`` for each ``(event_type, subject, data)``, in one INSERT: each event its own envelope
-        (its own id; the batch's one ``time``), the same advisory lock (taken once: it is held until
-        the transaction ends either way), ``seq`` ascending in the order given. An unknown type
-        writes none of them (``KeyError``). ``prepare_many`` + ``write_many``."""
-        return self.write_many(session, self.prepare_many(events))
-
     def prepare_many(self, events: Iterable[tuple[str, str, dict]]) -> list[dict]:
         """The envelopes ``emit_many`` writes, without their ``seq``: no I/O, so a bulk use case may
         make them while its other writes run in the database (talent's ``close_round``)."""
@@ -98,11 +118,17 @@ class Outbox:
                              time=wire_time) for event_type, subject, data in events]
 
     def write_many(self, session: Session, envelopes: list[dict]) -> list[dict]:
-        """Writes envelopes from ``prepare_many`` (in their order) and numbers them."""
-        if not envelopes:
-            return []
+        """Writes envelopes from ``prepare_many`` (in their order) now and numbers them, after the
+        events the session holds for the commit (written first, so the order stays the order of
+        emission). The outbox's lock is taken now and held to the commit."""
+        if envelopes:
+            write_pending(session)
+            self._insert_many(session, envelopes)
+        return envelopes
+
+    def _insert_many(self, session: Session, envelopes: list[dict]) -> None:
         now = datetime.fromisoformat(envelopes[0]["time"])  # the time prepare_many gave them
-        advisory_xact_lock(session, advisory_lock_key(self.service, "outbox"))
+        advisory_xact_lock(session, self._lock)
         table = self.table
         seq_of = dict(insert_rows(session, table, [
             {"id": e["id"], "type": e["type"], "subject": e["subject"], "time": now,
@@ -115,7 +141,6 @@ class Outbox:
                 raise RuntimeError(f"{self.service}: outbox rows numbered out of order ({envelope['seq']} after "
                                    f"{previous}); roll the transaction back")
             previous = envelope["seq"]
-        return envelopes
 
     def since(self, session: Session, seq: int, limit: int) -> dict:
         """The event log after ``seq``, in order: ``{"items": [...], "next_seq": N}``."""
@@ -133,6 +158,56 @@ class Outbox:
         if not oldest:
             return count, 0.0
         return count, max(0.0, (utcnow() - oldest).total_seconds())
+
+
+# Events emitted and not yet written, per session: ``session.info[PENDING_WRITES]`` is a list of
+# ``(outbox, transaction emitted in, envelopes)``. Written by ``write_pending`` (at the outermost
+# commit, or when asked); dropped with a savepoint or transaction rolled back.
+
+def _queue(session: Session, outbox: Outbox, envelopes: list[dict]) -> None:
+    if not session.in_transaction():
+        session.begin()  # so the commit that writes them is this transaction's (and ``wrote`` sees them)
+    session.info.setdefault(PENDING_WRITES, []).append(
+        (outbox, session.get_nested_transaction() or session.get_transaction(), envelopes))
+
+
+def write_pending(session: Session) -> None:
+    """Writes the events ``session`` holds, in the order they were emitted (one statement per
+    outbox and run of events: with one event, the insert that also takes the lock)."""
+    pending = session.info.pop(PENDING_WRITES, None)
+    while pending:
+        outbox = pending[0][0]
+        run = []
+        while pending and pending[0][0] is outbox:
+            run.extend(pending.pop(0)[2])
+        outbox._write(session, run)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_at_commit(session: Session) -> None:
+    if session.info.get(PENDING_WRITES) and session.get_nested_transaction() is None:  # not a savepoint's
+        write_pending(session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, rolled_back: SessionTransaction) -> None:
+    pending = session.info.get(PENDING_WRITES)
+    if pending:
+        pending[:] = [entry for entry in pending if not _within(entry[1], rolled_back)]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_at_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the outermost transaction ended: committed (written), or not
+        session.info.pop(PENDING_WRITES, None)
+
+
+def _within(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 def __getattr__(name: str):

@@ -255,6 +255,7 @@ def test_emit_many_writes_each_event_as_emit_would_in_order_and_under_the_outbox
 
     from services.common.envelope import ENVELOPE
     from services.common.locks import advisory_lock_key
+    from services.common.outbox import write_pending
 
     engine = make_engine(urls["producer"])
     try:
@@ -262,7 +263,9 @@ def test_emit_many_writes_each_event_as_emit_would_in_order_and_under_the_outbox
             first = OUTBOX.emit(session, "thing_made", "t0", {"id": "t0", "name": "零"})
             many = OUTBOX.emit_many(session, [("thing_made", f"t{i}", {"id": f"t{i}", "name": f"物{i}", "x": 1})
                                               for i in range(1, 2501)])  # more than one INSERT batch
-            if backend == "postgres":  # held until this transaction ends, as emit's is
+            write_pending(session)  # written now (else at the commit), under the outbox's lock
+            assert [first["seq"], many[0]["seq"]] == sorted({first["seq"], many[0]["seq"]})
+            if backend == "postgres":  # held until this transaction ends
                 other = create_engine(urls["producer"], poolclass=NullPool)
                 with other.connect() as conn:
                     assert not conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"),

@@ -42,8 +42,9 @@ def source_db(urls):
 
 def emit(open_session, n):
     with open_session() as session, session.begin():
-        return [SOURCE_OUTBOX.emit(session, "thing_made", str(i), {"id": str(i), "name": f"物{i}", "version": 1})["seq"]
-                for i in range(n)]
+        envelopes = [SOURCE_OUTBOX.emit(session, "thing_made", str(i), {"id": str(i), "name": f"物{i}", "version": 1})
+                     for i in range(n)]
+    return [e["seq"] for e in envelopes]  # numbered when the commit wrote them
 
 
 def set_rows(open_session, seqs, **values):

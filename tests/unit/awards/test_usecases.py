@@ -18,6 +18,7 @@ from services.common.auth import Caller
 from services.common.clock import PLATFORM_TZ, to_wire, utcnow
 from services.common.db import make_engine
 from services.common.errors import Conflict, Forbidden, InvalidState, ValidationFailed
+from services.common.outbox import write_pending
 
 FED = Caller("fed", "市总", ("federation_admin",), "city")
 ZS = Caller("zs", "中山区", ("district_admin",), "zs")
@@ -75,6 +76,7 @@ def nominate(session, c, ref, caller=ZS, by="zs", kind="venue", category="demons
 
 
 def events(session, *types):
+    write_pending(session)  # the events the commit would write, in the order emitted
     rows = session.execute(select(OUTBOX.table.c.type, OUTBOX.table.c.envelope).order_by(OUTBOX.table.c.seq))
     return [(r.type, r.envelope["data"]) for r in rows if not types or r.type in types]
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from services.common.auth import Caller
 from services.common.db import make_engine
 from services.common.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
+from services.common.outbox import write_pending
 from services.events import schemas
 from services.events.domain import LOCAL
 from services.events.models import Activity, LectureOrder, Org, Space, Venue, metadata
@@ -66,6 +67,7 @@ def published(session, **over):
 
 
 def events(session, *types):
+    write_pending(session)  # the events the commit would write, in the order emitted
     rows = session.execute(select(OUTBOX.table.c.type, OUTBOX.table.c.envelope).order_by(OUTBOX.table.c.seq)).all()
     return [(r.type, r.envelope["data"]) for r in rows if not types or r.type in types]
 

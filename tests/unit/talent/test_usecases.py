@@ -14,6 +14,7 @@ from services.common.auth import Caller
 from services.common.clock import utcnow
 from services.common.db import make_engine
 from services.common.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
+from services.common.outbox import write_pending
 from services.talent import schemas
 from services.talent.models import Org, metadata
 from services.talent.usecases import campaigns, candidates, judging, pool, showcases
@@ -56,6 +57,7 @@ def nomination(worker, org="zs-1", channel="audition", field="music", **over):
 
 
 def events(session, *types):
+    write_pending(session)  # the events the commit would write, in the order emitted
     rows = session.execute(select(OUTBOX.table.c.type, OUTBOX.table.c.envelope).order_by(OUTBOX.table.c.seq))
     return [(r.type, r.envelope["data"]) for r in rows if not types or r.type in types]
 
