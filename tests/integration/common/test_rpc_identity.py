@@ -68,6 +68,7 @@ def decodes(monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(auth_module.jwt, "decode", counting)
+    auth_module._verified.cache_clear()  # tokens verified by earlier tests (the same claims, the same second)
     return calls
 
 
@@ -90,6 +91,8 @@ def test_a_guarded_call_decodes_its_token_once_and_the_worker_sees_that_caller(s
                                                                                  "target-1")
     assert row["details"] == {"args": ["target-1"], "kwargs": {}} and row["result"] == reply
     assert row["call_id"]
+    assert client.call("kitident", "touch", "target-2", token=admin)["sub"] == "admin-1"
+    assert len(decodes) == 1  # the same token again: verified already (its expiry checked)
 
 
 def test_a_refused_token_is_decoded_once_and_nothing_runs(service, client, token, url, decodes):

@@ -108,6 +108,21 @@ def test_an_expired_token_is_unauthorized():
         decode_caller(_bearer(token), SECRET)
 
 
+def test_a_token_accepted_before_is_refused_once_it_expires():
+    token = issue_token(SECRET, sub="u1", roles=["worker"], org_id=None, ttl_seconds=3600, now=time.time() - 3598)
+    assert decode_caller(_bearer(token), SECRET).sub == "u1"  # verified, and remembered
+    time.sleep(max(0.0, jwt.decode(token, SECRET, algorithms=["HS256"])["exp"] - time.time()) + 0.05)
+    with pytest.raises(Unauthorized, match="expired"):
+        decode_caller(_bearer(token), SECRET)
+
+
+def test_a_token_accepted_under_one_secret_is_refused_under_another():
+    token = issue_token(SECRET, sub="u1", roles=["federation_admin"], org_id="city")
+    assert decode_caller(_bearer(token), SECRET).sub == "u1"
+    with pytest.raises(Unauthorized, match="invalid token"):  # the secret rotated: verified again
+        decode_caller(_bearer(token), "rotated-secret-" + "y" * 40)
+
+
 def test_a_token_signed_with_another_secret_is_unauthorized():
     token = issue_token("another-secret-" + "z" * 40, sub="u1", roles=["federation_admin"], org_id="city")
     with pytest.raises(Unauthorized, match="invalid token"):
