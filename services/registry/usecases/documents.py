@@ -102,15 +102,21 @@ def venue_documents(session, ids: list[str]) -> dict[str, Mapping]:
     return found
 
 
-def page_documents(session, keys, limit: int) -> list:
-    """``keys`` (a ``SELECT`` of a page's sort key and venue ``id``, ordered and limited) with each
-    venue's stored document (``document``: ``RawJSON``), in one statement: the page's documents
-    are read with the keys that found them. Rows past ``limit`` (the one that says a next page
-    exists) come without their document; a venue without one is answered from its rows."""
+def page_statement(keys):
+    """A page's keys and documents in one statement: ``keys`` (a ``SELECT`` of a page's sort key and
+    venue ``id``, ordered and limited) with each venue's stored document as text. Built once per
+    query shape (its values as ``bindparam``s), SQLAlchemy neither builds nor keys it again per call."""
     found = keys.subquery("page")
-    rows = session.execute(
-        select(*found.c, _AS_TEXT.label("text")).select_from(
-            found.outerjoin(DOCUMENTS, DOCUMENTS.c.venue_id == found.c.id)).order_by(*found.c)).all()
+    return select(*found.c, _AS_TEXT.label("text")).select_from(
+        found.outerjoin(DOCUMENTS, DOCUMENTS.c.venue_id == found.c.id)).order_by(*found.c)
+
+
+def page_documents(session, stmt, params: dict, limit: int) -> list:
+    """The rows of a ``page_statement`` with ``params``, each with its venue's stored document
+    (``document``: ``RawJSON``): the page's documents are read with the keys that found them. Rows
+    past ``limit`` (the one that says a next page exists) come without their document; a venue
+    without one is answered from its rows."""
+    rows = session.execute(stmt, params).all()
     missing = [row.id for row in rows[:limit] if row.text is None]
     built = venue_documents(session, missing) if missing else {}
     return [SimpleNamespace(**{k: v for k, v in row._mapping.items() if k != "text"},
