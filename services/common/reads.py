@@ -17,19 +17,23 @@ _COMPILED: dict = {}
 
 
 def _compiled(stmt, dialect):
+    """``stmt`` compiled for ``dialect`` (once): its SQL, its parameter names in order (a positional
+    driver's) or None, and the values of the parameters the statement holds itself (a literal
+    SQLAlchemy made a parameter, e.g. ``column.concat("")``'s)."""
     key = (stmt, dialect.name)
     found = _COMPILED.get(key)
     if found is None:
         compiled = stmt.compile(dialect=dialect)
         names = list(compiled.positiontup) if compiled.positional else None
-        found = _COMPILED[key] = (compiled.string, names)
+        found = _COMPILED[key] = (compiled.string, names, compiled.params)
     return found
 
 
 def read_rows(session, stmt, **params) -> list[tuple]:
     """The rows of ``stmt`` (a ``SELECT``) with ``params``, read outside any transaction."""
     engine = session.get_bind()
-    sql, names = _compiled(stmt, engine.dialect)
+    sql, names, held = _compiled(stmt, engine.dialect)
+    params = {**held, **params}
     conn = engine.raw_connection()
     try:
         dbapi = conn.dbapi_connection

@@ -115,13 +115,18 @@ def page_documents(session, stmt, params: dict, limit: int) -> list:
     """The rows of a ``page_statement`` with ``params``, each with its venue's stored document
     (``document``: ``RawJSON``): the page's documents are read with the keys that found them. Rows
     past ``limit`` (the one that says a next page exists) come without their document; a venue
-    without one is answered from its rows."""
-    rows = session.execute(stmt, params).all()
-    missing = [row.id for row in rows[:limit] if row.text is None]
+    without one is answered from its rows. The kit's lean read (no transaction) when the session
+    has not begun one; else in it (SQLite has one connection a process: the session holds it)."""
+    if session.in_transaction():
+        rows = session.execute(stmt, params).all()
+    else:
+        rows = read_rows(session, stmt, **params)
+    names = [c.key for c in stmt.selected_columns][:-1]  # the keys; the last column is the text
+    at = names.index("id")
+    missing = [row[at] for row in rows[:limit] if row[-1] is None]
     built = venue_documents(session, missing) if missing else {}
-    return [SimpleNamespace(**{k: v for k, v in row._mapping.items() if k != "text"},
-                            document=RawJSON(row.text) if row.text is not None else built.get(row.id))
-            for row in rows]
+    return [SimpleNamespace(**dict(zip(names, row)), document=RawJSON(row[-1]) if row[-1] is not None
+                            else built.get(row[at])) for row in rows]
 
 
 _ONE = select(_AS_TEXT).where(DOCUMENTS.c.venue_id == bindparam("venue_id"))
