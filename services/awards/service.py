@@ -7,7 +7,7 @@ from services.common.db import Database
 from services.common.dbgauges import DatabaseGauges
 from services.common.entrypoints import rpc
 from services.common.errors import ValidationFailed
-from services.common.fields import load_id
+from services.common.fields import load_id, schema_of
 from services.common.follower import Follower
 from services.common.metrics import MetricsServer
 from services.common.outbox import OutboxRelay
@@ -39,7 +39,8 @@ class Service(ServiceBase):
     # --- cycles and nominations ---
     @rpc(roles=FEDERATION, write=True)
     def open_cycle(self, data):
-        return cycles.CYCLE_OUT.dump(cycles.open_cycle(self.session, self.auth.caller, s.CycleInput().load(data)))
+        data = schema_of(s.CycleInput).load(data)
+        return cycles.CYCLE_OUT.dump(cycles.open_cycle(self.session, self.auth.caller, data))
 
     @rpc
     def get_cycle(self, cycle_id):
@@ -47,7 +48,7 @@ class Service(ServiceBase):
 
     @rpc(roles=ADMIN_ROLES, write=True)
     def nominate(self, cycle_id, data):
-        cycle_id, data = load_id("cycle_id", cycle_id), s.NominationInput().load(data)
+        cycle_id, data = load_id("cycle_id", cycle_id), schema_of(s.NominationInput).load(data)
         return nominations.NOMINATION_OUT.dump(nominations.nominate(self.session, self.auth.caller, cycle_id, data))
 
     @rpc(roles=ROLES)
@@ -57,7 +58,7 @@ class Service(ServiceBase):
     @rpc(roles=ROLES)
     def list_nominations(self, cycle_id, filters=None):
         cycle_id = load_id("cycle_id", cycle_id)
-        filters = s.NominationSearch().load({} if filters is None else filters)
+        filters = schema_of(s.NominationSearch).load({} if filters is None else filters)
         return nominations.list_nominations(self.session, cycle_id, filters)
 
     @rpc(roles=ROLES)
@@ -67,33 +68,33 @@ class Service(ServiceBase):
     # --- review ---
     @rpc(roles=FEDERATION, write=True)
     def set_reviewers(self, cycle_id, reviewers):
-        args = s.ReviewersInput().load({"cycle_id": cycle_id, "reviewers": reviewers})
+        args = schema_of(s.ReviewersInput).load({"cycle_id": cycle_id, "reviewers": reviewers})
         return review.set_reviewers(self.session, self.auth.caller, args["cycle_id"], args["reviewers"])
 
     @rpc(roles=REVIEWERS, write=True)
     def submit_review(self, nomination_id, score, comment=None):
-        args = s.ReviewInput().load({"nomination_id": nomination_id, "score": score, "comment": comment})
+        args = schema_of(s.ReviewInput).load({"nomination_id": nomination_id, "score": score, "comment": comment})
         return review.submit_review(self.session, self.auth.caller, **args)
 
     @rpc(roles=FEDERATION, write=True)
     def shortlist(self, cycle_id, top_n):
-        args = s.ShortlistInput().load({"cycle_id": cycle_id, "top_n": top_n})
+        args = schema_of(s.ShortlistInput).load({"cycle_id": cycle_id, "top_n": top_n})
         return review.shortlist(self.session, self.auth.caller, args["cycle_id"], args["top_n"])
 
     # --- the public notice, objections, the decision ---
     @rpc(roles=FEDERATION, write=True)
     def open_public_notice(self, cycle_id, days, starts_at=None):
-        args = s.NoticeInput().load({"cycle_id": cycle_id, "days": days, "starts_at": starts_at})
+        args = schema_of(s.NoticeInput).load({"cycle_id": cycle_id, "days": days, "starts_at": starts_at})
         return cycles.CYCLE_OUT.dump(notice.open_public_notice(self.session, self.auth.caller, **args))
 
     @rpc(roles=ROLES, write=True)
     def file_objection(self, nomination_id, text):
-        args = s.ObjectionInput().load({"nomination_id": nomination_id, "text": text})
+        args = schema_of(s.ObjectionInput).load({"nomination_id": nomination_id, "text": text})
         return notice.OBJECTION_OUT.dump(notice.file_objection(self.session, self.auth.caller, **args))
 
     @rpc(roles=FEDERATION, write=True)
     def resolve_objection(self, objection_id, upheld, note):
-        args = s.ResolutionInput().load({"objection_id": objection_id, "upheld": upheld, "note": note})
+        args = schema_of(s.ResolutionInput).load({"objection_id": objection_id, "upheld": upheld, "note": note})
         return notice.OBJECTION_OUT.dump(notice.resolve_objection(self.session, self.auth.caller, **args))
 
     @rpc(roles=FEDERATION, write=True)
@@ -107,12 +108,12 @@ class Service(ServiceBase):
     # --- the assessment and the programme's targets ---
     @rpc(roles=ADMIN_ROLES)
     def assessment(self, org_id, year):
-        args = s.AssessmentInput().load({"org_id": org_id, "year": year})
+        args = schema_of(s.AssessmentInput).load({"org_id": org_id, "year": year})
         return assessment.assessment(self.session, self.auth.caller, **args)
 
     @rpc
     def programme_targets(self, year=None):
-        return assessment.programme_targets(self.session, s.TargetsInput().load({"year": year})["year"])
+        return assessment.programme_targets(self.session, schema_of(s.TargetsInput).load({"year": year})["year"])
 
     # --- what the other services publish (the kit's followers) ---
     @registry.live

@@ -12,12 +12,15 @@
   2999; dumped with ``+08:00``.
 - ``Money``: an amount of yuan, never a float: a decimal string with two places on the wire.
 - ``load_id(name, value)``: an id given as a plain RPC argument.
+- ``schema_of(cls)``: the one instance of a schema class every call shares (a schema keeps no
+  state between loads and dumps; making one copies its fields, ~0.04–0.1 ms a call).
 """
 from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
 from decimal import Decimal
+from functools import cache
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
@@ -104,6 +107,12 @@ class Strict(Schema):
 class Lenient(Schema):
     class Meta:
         unknown = EXCLUDE
+
+
+@cache
+def schema_of(cls: type[Schema]) -> Schema:
+    """The shared instance of ``cls`` (made on first use)."""
+    return cls()
 
 
 _ID_SCHEMAS: dict[str, Schema] = {}

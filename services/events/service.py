@@ -6,7 +6,7 @@ from services.common.base import ServiceBase
 from services.common.consumer import event_handler
 from services.common.db import Database
 from services.common.entrypoints import rpc
-from services.common.fields import load_id
+from services.common.fields import load_id, schema_of
 from services.common.follower import Follower
 from services.common.metrics import MetricsServer
 from services.common.outbox import OutboxRelay
@@ -38,7 +38,7 @@ class Service(ServiceBase):
     # --- brands ---
     @rpc(roles=FEDERATION, write=True)
     def create_brand(self, data):
-        return brands.BRAND_OUT.dump(brands.create_brand(self.session, s.BrandInput().load(data)))
+        return brands.BRAND_OUT.dump(brands.create_brand(self.session, schema_of(s.BrandInput).load(data)))
 
     @rpc
     def list_brands(self):
@@ -47,7 +47,7 @@ class Service(ServiceBase):
     # --- activities ---
     @rpc(roles=ADMIN_ROLES, write=True)
     def schedule_activity(self, data):
-        activity = activities.schedule_activity(self.session, self.auth.caller, s.ActivityInput().load(data))
+        activity = activities.schedule_activity(self.session, self.auth.caller, schema_of(s.ActivityInput).load(data))
         return activities.activity_view(self.session, activity, new=True)
 
     @rpc(roles=ADMIN_ROLES, write=True)
@@ -64,7 +64,7 @@ class Service(ServiceBase):
 
     @rpc(roles=ADMIN_ROLES, write=True)
     def cancel_activity(self, id, reason):
-        args = s.CancelInput().load({"id": id, "reason": reason})
+        args = schema_of(s.CancelInput).load({"id": id, "reason": reason})
         return activities.activity_view(self.session, activities.cancel_activity(self.session, self.auth.caller, args["id"], args["reason"]))
 
     @rpc
@@ -73,13 +73,13 @@ class Service(ServiceBase):
 
     @rpc
     def search_activities(self, filters=None):
-        filters = s.ActivitySearch().load({} if filters is None else filters)
+        filters = schema_of(s.ActivitySearch).load({} if filters is None else filters)
         return activities.search_activities(self.session, self.auth.optional, filters)
 
     # --- registrations ---
     @rpc(roles=REGISTRANTS, write=True)
     def register(self, activity_id, worker):
-        activity_id, worker = load_id("activity_id", activity_id), s.WorkerInput().load(worker)
+        activity_id, worker = load_id("activity_id", activity_id), schema_of(s.WorkerInput).load(worker)
         return registrations.register(self.session, self.auth.caller, activity_id, worker)
 
     @rpc(roles=REGISTRANTS, write=True)
@@ -93,52 +93,52 @@ class Service(ServiceBase):
 
     @rpc(roles=ADMIN_ROLES)
     def list_registrations(self, activity_id, filters=None):
-        activity_id, filters = load_id("activity_id", activity_id), s.RosterFilters().load({} if filters is None else filters)
+        activity_id, filters = load_id("activity_id", activity_id), schema_of(s.RosterFilters).load({} if filters is None else filters)
         return rosters.list_registrations(self.session, self.auth.caller, activity_id, filters)
 
     @rpc(roles=("worker",))
     def my_registrations(self, filters=None):
-        filters = s.MyRegistrationFilters().load({} if filters is None else filters)
+        filters = schema_of(s.MyRegistrationFilters).load({} if filters is None else filters)
         return rosters.my_registrations(self.session, self.auth.caller, filters)
 
     # --- calendars and reports ---
     @rpc
     def calendar(self, filters=None):
-        filters = s.CalendarFilters().load({} if filters is None else filters)
+        filters = schema_of(s.CalendarFilters).load({} if filters is None else filters)
         return calendar.to_ical(*activities.calendar_activities(self.session, filters))
 
     @rpc(roles=ADMIN_ROLES)
     def participation_report(self, org_id, start, end):
-        args = s.ReportInput().load({"org_id": org_id, "start": start, "end": end})
+        args = schema_of(s.ReportInput).load({"org_id": org_id, "start": start, "end": end})
         return reports.participation_report(self.session, self.auth.caller, **args)
 
     # --- the Mobile Lecture Hall ---
     @rpc(roles=FEDERATION, write=True)
     def add_lecture(self, data):
-        return lectures.LECTURE_OUT.dump(lectures.add_lecture(self.session, s.LectureInput().load(data)))
+        return lectures.LECTURE_OUT.dump(lectures.add_lecture(self.session, schema_of(s.LectureInput).load(data)))
 
     @rpc
     def list_lectures(self, filters=None):
-        return lectures.list_lectures(self.session, s.LectureSearch().load({} if filters is None else filters))
+        return lectures.list_lectures(self.session, schema_of(s.LectureSearch).load({} if filters is None else filters))
 
     @rpc(roles=ADMIN_ROLES, write=True)
     def order_lecture(self, data):
-        return lectures.ORDER_OUT.dump(lectures.order_lecture(self.session, self.auth.caller, s.LectureOrderInput().load(data)))
+        return lectures.ORDER_OUT.dump(lectures.order_lecture(self.session, self.auth.caller, schema_of(s.LectureOrderInput).load(data)))
 
     @rpc(roles=FEDERATION, write=True)
     def confirm_lecture_order(self, order_id, starts_at):
-        args = s.ConfirmInput().load({"order_id": order_id, "starts_at": starts_at})
+        args = schema_of(s.ConfirmInput).load({"order_id": order_id, "starts_at": starts_at})
         return lectures.ORDER_OUT.dump(lectures.confirm_lecture_order(self.session, self.auth.caller, **args))
 
     @rpc(roles=ADMIN_ROLES, write=True)
     def rate_lecture(self, order_id, rating, comment=None):
-        args = s.RateInput().load({"order_id": order_id, "rating": rating, "comment": comment})
+        args = schema_of(s.RateInput).load({"order_id": order_id, "rating": rating, "comment": comment})
         return lectures.ORDER_OUT.dump(lectures.rate_lecture(self.session, self.auth.caller, **args))
 
     # --- Culture Express ---
     @rpc(roles=TOUR_ORGANISERS, write=True)
     def create_tour(self, data):
-        return tours.create_tour(self.session, self.auth.caller, s.TourInput().load(data))
+        return tours.create_tour(self.session, self.auth.caller, schema_of(s.TourInput).load(data))
 
     # --- the copy of the registry (the kit's follower: live events, catch-up, rebuild) ---
     @registry.live
@@ -158,5 +158,5 @@ class Service(ServiceBase):
     # --- talent's showcases ---
     @event_handler("talent", "showcase_requested")
     def on_showcase_requested(self, envelope):
-        showcases.answer_showcase(self.session, s.ShowcaseRequested().load(envelope["data"]))
+        showcases.answer_showcase(self.session, schema_of(s.ShowcaseRequested).load(envelope["data"]))
 

@@ -11,7 +11,7 @@ from services.common.base import ServiceBase
 from services.common.consumer import event_handler
 from services.common.db import Database
 from services.common.entrypoints import rpc
-from services.common.fields import load_id
+from services.common.fields import load_id, schema_of
 from services.common.metrics import MetricsServer
 from services.common.outbox import OutboxRelay
 
@@ -22,7 +22,6 @@ from .metrics import DomainGauges
 from .models import metadata
 
 FEDERATION = ("federation_admin",)
-VENUE_SEARCH = s.VenueSearch()  # made once: a schema's construction copies its fields
 ORG_WRITERS = ("federation_admin", "district_admin")
 
 
@@ -39,7 +38,7 @@ class Service(ServiceBase):
     # --- organisations ---
     @rpc(roles=ORG_WRITERS, write=True)
     def register_org(self, data):
-        return orgs.ORG_OUT.dump(orgs.register_org(self.session, self.auth.caller, s.OrgInput().load(data)))
+        return orgs.ORG_OUT.dump(orgs.register_org(self.session, self.auth.caller, schema_of(s.OrgInput).load(data)))
 
     @rpc
     def get_org(self, org_id):
@@ -47,23 +46,24 @@ class Service(ServiceBase):
 
     @rpc
     def list_orgs(self, parent_id=None, limit=50, cursor=None):
-        query = s.OrgListQuery().load({"parent_id": parent_id, "limit": limit, "cursor": cursor})
+        query = schema_of(s.OrgListQuery).load({"parent_id": parent_id, "limit": limit, "cursor": cursor})
         return orgs.list_orgs(self.session, query)
 
     # --- venues ---
     @rpc(roles=ADMIN_ROLES, write=True)
     def register_venue(self, data):
-        return venues.VENUE_OUT.dump(venues.register_venue(self.session, self.auth.caller, s.VenueInput().load(data)))
+        data = schema_of(s.VenueInput).load(data)
+        return venues.VENUE_OUT.dump(venues.register_venue(self.session, self.auth.caller, data))
 
     @rpc(roles=ADMIN_ROLES, write=True)
     def update_venue(self, venue_id, changes):
         venue_id = load_id("venue_id", venue_id)
-        venue = venues.update_venue(self.session, self.auth.caller, venue_id, s.VenueChanges().load(changes))
+        venue = venues.update_venue(self.session, self.auth.caller, venue_id, schema_of(s.VenueChanges).load(changes))
         return venues.VENUE_OUT.dump(venue)
 
     @rpc(roles=ADMIN_ROLES, write=True)
     def set_venue_status(self, venue_id, status, reason):
-        args = s.StatusInput().load({"venue_id": venue_id, "status": status, "reason": reason})
+        args = schema_of(s.StatusInput).load({"venue_id": venue_id, "status": status, "reason": reason})
         return venues.VENUE_OUT.dump(venues.set_venue_status(self.session, self.auth.caller, **args))
 
     @rpc
@@ -72,11 +72,11 @@ class Service(ServiceBase):
 
     @rpc
     def search_venues(self, filters=None):
-        return search.search_venues(self.session, VENUE_SEARCH.load({} if filters is None else filters))
+        return search.search_venues(self.session, schema_of(s.VenueSearch).load({} if filters is None else filters))
 
     @rpc(roles=FEDERATION, write=True)
     def designate_venue(self, venue_id, designation, year):
-        args = s.DesignateInput().load({"venue_id": venue_id, "designation": designation, "year": year})
+        args = schema_of(s.DesignateInput).load({"venue_id": venue_id, "designation": designation, "year": year})
         caller = self.auth.caller
         venue = venues.designate_venue(self.session, args["venue_id"], args["designation"], args["year"],
                                    source=f"rpc:{caller.sub}"[:100], caller=caller)  # the column holds 100
@@ -84,13 +84,14 @@ class Service(ServiceBase):
 
     @rpc(roles=FEDERATION, write=True)
     def revoke_designation(self, venue_id, designation, reason):
-        args = s.RevokeInput().load({"venue_id": venue_id, "designation": designation, "reason": reason})
+        args = schema_of(s.RevokeInput).load({"venue_id": venue_id, "designation": designation, "reason": reason})
         return venues.VENUE_OUT.dump(venues.revoke_designation(self.session, self.auth.caller, **args))
 
     # --- groups ---
     @rpc(roles=ADMIN_ROLES, write=True)
     def register_group(self, data):
-        return groups.GROUP_OUT.dump(groups.register_group(self.session, self.auth.caller, s.GroupInput().load(data)))
+        data = schema_of(s.GroupInput).load(data)
+        return groups.GROUP_OUT.dump(groups.register_group(self.session, self.auth.caller, data))
 
     @rpc
     def get_group(self, group_id):
@@ -98,12 +99,12 @@ class Service(ServiceBase):
 
     @rpc
     def search_groups(self, filters=None):
-        return groups.search_groups(self.session, s.GroupSearch().load({} if filters is None else filters))
+        return groups.search_groups(self.session, schema_of(s.GroupSearch).load({} if filters is None else filters))
 
     # --- the network ---
     @rpc
     def network_summary(self, org_id=None):
-        return network.network_summary(self.session, s.SummaryInput().load({"org_id": org_id})["org_id"])
+        return network.network_summary(self.session, schema_of(s.SummaryInput).load({"org_id": org_id})["org_id"])
 
     # --- events from other services ---
     @event_handler("awards", "award_granted")
