@@ -98,6 +98,25 @@ def empty_database(backend, tmp_path, request):
 
 
 @pytest.fixture
+def kit_engine(empty_database):
+    """``kit_engine(name, metadata)``: an engine on a new empty database of the test's backend, with
+    ``metadata``'s tables made (a kit test's own tables); disposed after the test."""
+    from services.common.db import make_engine
+
+    engines = []
+
+    def make(name: str, metadata):
+        engine = make_engine(empty_database(name))
+        metadata.create_all(engine)
+        engines.append(engine)
+        return engine
+
+    yield make
+    for engine in engines:
+        engine.dispose()
+
+
+@pytest.fixture
 def migrated_database(backend, tmp_path, request):
     """``migrated_database(service)``: a new database at the service's head, on the test's backend."""
     from services.common.migrate import upgrade

@@ -12,7 +12,6 @@ from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
 from services.common.bulk import insert_rows
-from services.common.db import make_engine
 from services.common.tables import SeqType, UTCDateTime
 
 metadata = MetaData()
@@ -38,11 +37,8 @@ def service_name():
 
 
 @pytest.fixture
-def engine(empty_database):
-    engine = make_engine(empty_database("kitbulk"))
-    metadata.create_all(engine)
-    yield engine
-    engine.dispose()
+def engine(kit_engine):
+    return kit_engine("kitbulk", metadata)
 
 
 def row(i: int) -> dict:

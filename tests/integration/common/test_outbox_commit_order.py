@@ -11,7 +11,7 @@ from marshmallow import Schema, fields
 from sqlalchemy import MetaData
 from sqlalchemy.orm import Session
 
-from services.common.db import make_engine, wrote
+from services.common.db import wrote
 from services.common.outbox import Outbox, write_pending
 from services.common.tables import add_kit_tables
 
@@ -27,11 +27,8 @@ OUTBOX = Outbox("kitorder", metadata, {"noted": Note()})
 
 
 @pytest.fixture
-def engine(empty_database):
-    engine = make_engine(empty_database("kitorder"))
-    metadata.create_all(engine)
-    yield engine
-    engine.dispose()
+def engine(kit_engine):
+    return kit_engine("kitorder", metadata)
 
 
 def log(engine, after=0):
