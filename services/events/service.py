@@ -5,6 +5,7 @@ from services.common.auth import ADMIN_ROLES, Auth
 from services.common.base import ServiceBase
 from services.common.consumer import event_handler
 from services.common.db import Database
+from services.common.dbgauges import DatabaseGauges
 from services.common.entrypoints import rpc
 from services.common.fields import load_id, schema_of
 from services.common.follower import Follower
@@ -13,7 +14,7 @@ from services.common.outbox import OutboxRelay
 
 from . import calendar, registry_copy
 from . import schemas as s
-from .metrics import ParticipationGauges
+from .metrics import COLLECTOR as PARTICIPATION
 from .models import metadata
 from .usecases import activities, brands, lectures, registrations, reports, rosters, showcases, tours, venues
 from .usecases.shared import OUTBOX
@@ -31,7 +32,7 @@ class Service(ServiceBase):
     metrics = MetricsServer()
     relay = OutboxRelay(OUTBOX)
     outbox = OUTBOX
-    gauges = ParticipationGauges()
+    gauges = DatabaseGauges(PARTICIPATION)  # this year's participation, counted when Prometheus scrapes
     registry = Follower("registry", registry_copy.apply, registry_copy.TYPES,  # the copy of the registry
                         apply_many=registry_copy.apply_many)
 
