@@ -341,7 +341,8 @@ def in_process_close(backend: str, args, amqp_uri: str, url: str, fed: str, orgs
         ("read the sheets (judge, candidate, stored weighted score)", judging, "_sheet_rows"),
         ("rank (domain.rank_round)", judging.domain, "rank_round"),
         ("insert results and stages (insert_rows)", judging, "insert_rows"),
-        ("events: dump, envelopes, insert (Outbox.emit_many)", judging.OUTBOX, "emit_many"),
+        ("events: dump and envelopes (Outbox.prepare_many)", judging.OUTBOX, "prepare_many"),
+        ("events: insert (Outbox.write_many)", judging.OUTBOX, "write_many"),
     ])
     engine = make_engine(url)
     try:
