@@ -66,6 +66,9 @@ def service_config(service: str, env=None) -> dict:
         # CONSUMER_BATCH_WAIT_MS.
         "CONSUMER_BATCH": int(env.get("CONSUMER_BATCH", "100")),
         "CONSUMER_BATCH_WAIT_MS": float(env.get("CONSUMER_BATCH_WAIT_MS", "5")),
+        # The domain figures counted from the database when Prometheus scrapes (dbgauges.py): a
+        # scrape within this many seconds of the last count answers that count again (0: never).
+        "METRICS_DB_MAX_AGE_SECONDS": float(env.get("METRICS_DB_MAX_AGE_SECONDS", "30")),
         "max_workers": int(env.get("MAX_WORKERS", "10")),
         "serializer": "json",
     }
