@@ -30,6 +30,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from itertools import groupby
+from operator import itemgetter
 
 from kombu import Exchange
 from marshmallow import Schema
@@ -174,13 +176,8 @@ def _queue(session: Session, outbox: Outbox, envelopes: list[dict]) -> None:
 def write_pending(session: Session) -> None:
     """Writes the events ``session`` holds, in the order they were emitted (one statement per
     outbox and run of events: with one event, the insert that also takes the lock)."""
-    pending = session.info.pop(PENDING_WRITES, None)
-    while pending:
-        outbox = pending[0][0]
-        run = []
-        while pending and pending[0][0] is outbox:
-            run.extend(pending.pop(0)[2])
-        outbox._write(session, run)
+    for outbox, entries in groupby(session.info.pop(PENDING_WRITES, ()), key=itemgetter(0)):
+        outbox._write(session, [envelope for _, _, envelopes in entries for envelope in envelopes])
 
 
 @event.listens_for(Session, "before_commit")
