@@ -125,7 +125,20 @@ def is_postgres(session_or_engine) -> bool:
 
 
 WROTE = "culture_wrote"  # in a connection's info: a statement of this transaction may have written
-PENDING_WRITES = "culture_pending_writes"  # in a session's info: writes held for the commit (the outbox's)
+# In a session's info, what is held for the commit (``hold_for_commit``): the outbox's events, the
+# audit row. Each a list of ``(writer, the transaction it was held in, items)``.
+PENDING_WRITES = "culture_pending_writes"
+PENDING_AUDIT = "culture_pending_audit"
+PENDING = (PENDING_WRITES, PENDING_AUDIT)
+
+
+def hold_for_commit(session: Session, key: str, writer, items) -> None:
+    """Hold ``items`` under ``session.info[key]`` for the outermost commit to write (``outbox.
+    write_pending``); dropped if the transaction (or the savepoint) they were held in rolls back."""
+    if not session.in_transaction():
+        session.begin()  # so the commit that writes them is this transaction's (and ``wrote`` sees them)
+    session.info.setdefault(key, []).append(
+        (writer, session.get_nested_transaction() or session.get_transaction(), items))
 
 
 def track_writes(engine: Engine) -> None:
@@ -146,10 +159,11 @@ def track_writes(engine: Engine) -> None:
 def wrote(session: Session) -> bool:
     """Whether committing ``session`` would write: pending ORM changes, or a statement sent in its
     transaction that was not a ``SELECT`` (``track_writes``; unknown counts as written), or events
-    the outbox writes at the commit (``PENDING_WRITES``)."""
+    and audit rows held for the commit (``hold_for_commit``)."""
     if not session.in_transaction():
         return False
-    if session.new or session.dirty or session.deleted or session.info.get(PENDING_WRITES):
+    if (session.new or session.dirty or session.deleted or session.info.get(PENDING_WRITES)
+            or session.info.get(PENDING_AUDIT)):
         return True
     return session.connection().info.get(WROTE, True)
 

@@ -29,6 +29,7 @@ envelope's ``id``. With several replicas on PostgreSQL one relay works at a time
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 from datetime import datetime
 from itertools import groupby
 from operator import itemgetter
@@ -38,9 +39,10 @@ from marshmallow import Schema
 from sqlalchemy import bindparam, event, func, insert, select
 from sqlalchemy.orm import Session, SessionTransaction
 
+from . import audit
 from .bulk import insert_rows
 from .clock import to_wire, utcnow
-from .db import PENDING_WRITES
+from .db import PENDING, PENDING_AUDIT, PENDING_WRITES, hold_for_commit
 from .envelope import from_storage, new_envelope
 from .locks import advisory_lock_key, advisory_xact_lock
 from .query import Prepared
@@ -73,6 +75,7 @@ class Outbox:
         self.schemas = schemas
         self._lock = advisory_lock_key(service, "outbox")
         self._insert = Prepared(self._build_insert)
+        self._with_audit: dict = {}  # audit_log table -> Prepared: its row and one event (PostgreSQL)
 
     def emit(self, session: Session, event_type: str, subject: str, data: dict) -> dict:
         """Queues the event in ``session``'s transaction (written at its commit; see the module).
@@ -88,26 +91,43 @@ class Outbox:
             _queue(session, self, envelopes)
         return envelopes
 
-    def _write(self, session: Session, envelopes: list[dict]) -> None:
-        """Writes envelopes now and numbers them: one statement (with the lock) for one event."""
+    def _write(self, session: Session, envelopes: list[dict], ahead: list = ()) -> None:
+        """Writes the audit rows ``ahead`` (``[(audit_log table, [row])]``), then the envelopes, now,
+        and numbers them: one statement (with the lock) for one event; on PostgreSQL one statement
+        for one audit row and one event."""
         if len(envelopes) > 1:
+            _write_audit(session, ahead)
             self._insert_many(session, envelopes)
             return
         envelope = envelopes[0]
-        envelope["seq"] = self._insert.execute(session, {
-            "id": envelope["id"], "type": envelope["type"], "subject": envelope["subject"],
-            "time": datetime.fromisoformat(envelope["time"]),
-            "envelope": {k: v for k, v in envelope.items() if k != "seq"}, "lock": self._lock}).scalar_one()
+        params = {"id": envelope["id"], "type": envelope["type"], "subject": envelope["subject"],
+                  "time": datetime.fromisoformat(envelope["time"]),
+                  "envelope": {k: v for k, v in envelope.items() if k != "seq"}, "lock": self._lock}
+        insert_event = self._insert
+        if len(ahead) == 1 and len(ahead[0][1]) == 1 and session.connection().dialect.name == "postgresql":
+            table, (row,) = ahead[0]
+            insert_event = self._with_audit.get(table)
+            if insert_event is None:
+                insert_event = self._with_audit[table] = Prepared(partial(self._build_insert, audit_table=table))
+            params.update(row)
+        else:
+            _write_audit(session, ahead)
+        envelope["seq"] = insert_event.execute(session, params).scalar_one()
 
-    def _build_insert(self, dialect_name: str):
+    def _build_insert(self, dialect_name: str, audit_table=None):
         """One row, its ``seq`` returned; on PostgreSQL the outbox's advisory lock is taken by the
         same statement (its ``FROM``, evaluated before the row and its ``seq`` are made): one round
-        trip instead of two."""
+        trip instead of two. With ``audit_table`` (PostgreSQL only) the statement first inserts the
+        audit row, and the lock is taken per row that insert returns: after the row is in, so a
+        wait on another transaction's row with the same call id is never made holding the lock."""
         table = self.table
         values = [bindparam(name, type_=table.c[name].type) for name in _EMITTED]
         if dialect_name == "postgresql":
-            lock = select(func.pg_advisory_xact_lock(bindparam("lock"))).subquery("outbox_lock")
-            source = select(*values).select_from(lock)
+            lock = select(func.pg_advisory_xact_lock(bindparam("lock")))
+            if audit_table is not None:
+                audit_row = audit.statement(audit_table).returning(audit_table.c.id).cte("audit_row")
+                lock = lock.select_from(audit_row)
+            source = select(*values).select_from(lock.subquery("outbox_lock"))
         else:
             source = select(*values)
         return insert(table).from_select(list(_EMITTED), source).returning(table.c.seq)
@@ -163,40 +183,57 @@ class Outbox:
 
 
 # Events emitted and not yet written, per session: ``session.info[PENDING_WRITES]`` is a list of
-# ``(outbox, transaction emitted in, envelopes)``. Written by ``write_pending`` (at the outermost
+# ``(outbox, transaction emitted in, envelopes)``, ``session.info[PENDING_AUDIT]`` of ``(audit_log
+# table, transaction, [row])`` (``audit.record``). Written by ``write_pending`` (at the outermost
 # commit, or when asked); dropped with a savepoint or transaction rolled back.
 
 def _queue(session: Session, outbox: Outbox, envelopes: list[dict]) -> None:
-    if not session.in_transaction():
-        session.begin()  # so the commit that writes them is this transaction's (and ``wrote`` sees them)
-    session.info.setdefault(PENDING_WRITES, []).append(
-        (outbox, session.get_nested_transaction() or session.get_transaction(), envelopes))
+    hold_for_commit(session, PENDING_WRITES, outbox, envelopes)
+
+
+def _grouped(entries) -> list[tuple]:
+    """Held entries as ``(writer, items)``, one per run of entries with the same writer, in order."""
+    return [(writer, [item for _, _, items in run for item in items])
+            for writer, run in groupby(entries, key=itemgetter(0))]
+
+
+def _write_audit(session: Session, ahead) -> None:
+    for table, rows in ahead:
+        audit.write(session, table, rows)
 
 
 def write_pending(session: Session) -> None:
-    """Writes the events ``session`` holds, in the order they were emitted (one statement per
-    outbox and run of events: with one event, the insert that also takes the lock)."""
-    for outbox, entries in groupby(session.info.pop(PENDING_WRITES, ()), key=itemgetter(0)):
-        outbox._write(session, [envelope for _, _, envelopes in entries for envelope in envelopes])
+    """Writes what ``session`` holds for its commit: its audit rows first (an insert that may wait on
+    another request's row with the same call id, so it is made before any lock of the outbox is
+    taken), then its events in the order they were emitted (one statement per outbox and run of
+    events: with one event, the insert that also takes the lock; on PostgreSQL one audit row and
+    one event are that one statement)."""
+    ahead = _grouped(session.info.pop(PENDING_AUDIT, ()))
+    for outbox, envelopes in _grouped(session.info.pop(PENDING_WRITES, ())):
+        outbox._write(session, envelopes, ahead)
+        ahead = ()
+    _write_audit(session, ahead)
 
 
 @event.listens_for(Session, "before_commit")
 def _write_at_commit(session: Session) -> None:
-    if session.info.get(PENDING_WRITES) and session.get_nested_transaction() is None:  # not a savepoint's
+    if session.get_nested_transaction() is None and any(session.info.get(key) for key in PENDING):  # not a savepoint's
         write_pending(session)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _drop_rolled_back(session: Session, rolled_back: SessionTransaction) -> None:
-    pending = session.info.get(PENDING_WRITES)
-    if pending:
-        pending[:] = [entry for entry in pending if not _within(entry[1], rolled_back)]
+    for key in PENDING:
+        pending = session.info.get(key)
+        if pending:
+            pending[:] = [entry for entry in pending if not _within(entry[1], rolled_back)]
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _drop_at_end(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:  # the outermost transaction ended: committed (written), or not
-        session.info.pop(PENDING_WRITES, None)
+        for key in PENDING:
+            session.info.pop(key, None)
 
 
 def _within(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:

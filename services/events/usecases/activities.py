@@ -24,17 +24,20 @@ from .shared import OUTBOX, activity_for_write, get_org, lock_slots, new_id, org
 log = logging.getLogger(__name__)
 ACTIVITY_OUT = ActivityOut()
 VENUES, SPACES, BOOKINGS = Venue.__table__, Space.__table__, Booking.__table__
-# The conflict check's two statements, built once with bound parameters (no per-call construction).
-_BOOKED_SPACE = (select(VENUES.c.name, VENUES.c.status, VENUES.c.opening_hours, SPACES.c.id,
-                        SPACES.c.name.label("space_name"), SPACES.c.capacity)
-                 .join_from(SPACES, VENUES, VENUES.c.id == SPACES.c.venue_id)
-                 .where(SPACES.c.id == bindparam("space_id"), VENUES.c.id == bindparam("venue_id")))
 # Bounded below by the longest booking: one short range of ix_bookings_live_space_time, however long
 # the space's history (an overlapping booking starts after start - 31 days).
 _CLASH = (select(BOOKINGS.c.activity_id, BOOKINGS.c.starts_at, BOOKINGS.c.ends_at)
           .where(BOOKINGS.c.space_id == bindparam("space_id"), BOOKINGS.c.active.is_(True),
                  BOOKINGS.c.starts_at > bindparam("after"), BOOKINGS.c.starts_at < bindparam("ends_at"),
                  BOOKINGS.c.ends_at > bindparam("starts_at")).limit(1))
+# A booking's checks in one statement, built once with bound parameters: the venue's and the space's
+# columns it is checked against, and whether a live booking of the space overlaps it (``clash``: the
+# first such activity's id; ``_CLASH`` then reads that booking for the refusal's message).
+_BOOKED_SPACE = (select(VENUES.c.name, VENUES.c.status, VENUES.c.opening_hours, SPACES.c.id,
+                        SPACES.c.name.label("space_name"), SPACES.c.capacity,
+                        _CLASH.with_only_columns(BOOKINGS.c.activity_id).scalar_subquery().label("clash"))
+                 .join_from(SPACES, VENUES, VENUES.c.id == SPACES.c.venue_id)
+                 .where(SPACES.c.id == bindparam("space_id"), VENUES.c.id == bindparam("venue_id")))
 
 
 # --- scheduling ------------------------------------------------------------------------------
@@ -47,36 +50,41 @@ def venue_space(session: Session, venue_id: str, space_id: str) -> tuple[Venue, 
     return venue, space
 
 
-def _booked_space(session: Session, venue_id: str, space_id: str):
-    """The venue's and the space's columns a booking is checked against, in one Core query (no
-    ORM objects: a venue's ``selectin`` spaces, 20 and more, cost more than the check itself)."""
-    row = session.execute(_BOOKED_SPACE, {"space_id": space_id, "venue_id": venue_id}).first()
+def _booked_space(session: Session, booking: dict):
+    """The venue's and the space's columns a booking is checked against and its ``clash``, in one
+    Core query (no ORM objects: a venue's ``selectin`` spaces, 20 and more, cost more than the
+    check itself)."""
+    row = session.execute(_BOOKED_SPACE, {
+        "space_id": booking["space_id"], "venue_id": booking["venue_id"], "ends_at": booking["ends_at"],
+        "starts_at": booking["starts_at"], "after": booking["starts_at"] - domain.MAX_ACTIVITY_LENGTH}).first()
     if row is None:
-        venue_space(session, venue_id, space_id)  # raises the NotFound that says which is missing
+        venue_space(session, booking["venue_id"], booking["space_id"])  # raises the NotFound that says which is missing
     return row
 
 
 def _check_bookings(session: Session, bookings: list[dict]) -> list:
     """The booked spaces (``id``, ``capacity``), after checking each booking against the venue and
-    every other booking."""
+    every other booking (the slots are locked: ``lock_slots``)."""
     checked = []
     for i, b in enumerate(bookings):
-        venue = space = _booked_space(session, b["venue_id"], b["space_id"])
-        if venue.status not in domain.BOOKABLE_VENUE_STATUSES:
-            raise InvalidState(f"{venue.name} is {venue.status}: it cannot be booked")
-        error = domain.opening_hours_error(venue.opening_hours, b["starts_at"], b["ends_at"])
+        space = _booked_space(session, b)
+        if space.status not in domain.BOOKABLE_VENUE_STATUSES:
+            raise InvalidState(f"{space.name} is {space.status}: it cannot be booked")
+        error = domain.opening_hours_error(space.opening_hours, b["starts_at"], b["ends_at"])
         if error:
             raise ValidationFailed({"bookings": {str(i): {"starts_at": [error]}}})
-        checked.append((b, venue, space))
+        checked.append((b, space))
     domain.check_slots([Slot(b["space_id"], b["starts_at"], b["ends_at"]) for b in bookings])
-    for b, venue, space in checked:
-        clash = session.execute(_CLASH, {"space_id": b["space_id"], "ends_at": b["ends_at"], "starts_at": b["starts_at"],
-                                         "after": b["starts_at"] - domain.MAX_ACTIVITY_LENGTH}).first()
-        if clash is not None:
-            raise Conflict(f"{venue.name} {space.space_name} is booked from "
-                           f"{clash.starts_at.astimezone(domain.LOCAL):%Y-%m-%d %H:%M}"
-                           f" to {clash.ends_at.astimezone(domain.LOCAL):%H:%M} by activity {clash.activity_id}")
-    return [space for _, _, space in checked]
+    for b, space in checked:
+        if space.clash is not None:
+            clash = session.execute(_CLASH, {"space_id": b["space_id"], "ends_at": b["ends_at"], "starts_at": b["starts_at"],
+                                             "after": b["starts_at"] - domain.MAX_ACTIVITY_LENGTH}).first()
+            when = (f"from {clash.starts_at.astimezone(domain.LOCAL):%Y-%m-%d %H:%M}"
+                    f" to {clash.ends_at.astimezone(domain.LOCAL):%H:%M}" if clash is not None
+                    else "then")  # (that booking was cancelled a moment ago: the refusal stands)
+            raise Conflict(f"{space.name} {space.space_name} is booked {when} by activity "
+                           f"{clash.activity_id if clash is not None else space.clash}")
+    return [space for _, space in checked]
 
 
 def _check_lecturer_free(session: Session, lecturer_id: str, starts_at: datetime, ends_at: datetime) -> None:

@@ -1,6 +1,7 @@
 """The outbox writes a transaction's events at its commit: the log still never lets a reader skip an
 event, a rolled-back savepoint or transaction takes its events with it, and a worker whose only
-write is an event still commits. Real databases, both kinds."""
+write is an event still commits. The audit row, held for the commit too, is written with them,
+before the outbox's lock is taken. Real databases, both kinds."""
 from __future__ import annotations
 
 import random
@@ -8,9 +9,11 @@ import random
 import eventlet
 import pytest
 from marshmallow import Schema, fields
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.common import audit
 from services.common.db import wrote
 from services.common.outbox import Outbox, write_pending
 from services.common.tables import add_kit_tables
@@ -115,3 +118,85 @@ def test_an_unknown_event_type_is_refused_at_emit_and_queues_nothing(engine):
         OUTBOX.emit(session, "noted", "u", {"n": 2})
         session.commit()
     assert [n for _, n in log(engine)] == [2]
+
+
+AUDIT_LOG = metadata.tables["audit_log"]
+
+
+def hold_audit_row(session, call_id, n):
+    audit.record(session, AUDIT_LOG, action="note", caller=None, args=[n], kwargs={}, result={"n": n},
+                 call_id=call_id)
+
+
+def audit_rows(engine):
+    with Session(engine) as session:
+        return sorted(session.execute(select(AUDIT_LOG.c.call_id, AUDIT_LOG.c.result)).all())
+
+
+def test_the_audit_row_is_written_at_the_commit_with_the_events_or_alone_and_rolls_back_with_them(engine):
+    with Session(engine) as session:
+        OUTBOX.emit(session, "noted", "a", {"n": 1})
+        hold_audit_row(session, "call-1", 1)  # one row and one event: on PostgreSQL one statement
+        session.commit()
+    with Session(engine) as session:
+        OUTBOX.emit_many(session, [("noted", "a", {"n": 2}), ("noted", "a", {"n": 3})])
+        hold_audit_row(session, "call-2", 2)
+        session.commit()
+    with Session(engine) as session:
+        hold_audit_row(session, "call-3", 3)  # a write with no event
+        assert wrote(session)
+        session.commit()
+    with Session(engine) as session:
+        OUTBOX.emit(session, "noted", "a", {"n": 4})
+        hold_audit_row(session, "call-4", 4)
+        session.rollback()
+    assert [n for _, n in log(engine)] == [1, 2, 3]
+    assert audit_rows(engine) == [("call-1", {"n": 1}), ("call-2", {"n": 2}), ("call-3", {"n": 3})]
+
+
+def test_a_second_audit_row_for_one_request_fails_its_commit_and_writes_none_of_its_events(engine):
+    with Session(engine) as session:
+        OUTBOX.emit(session, "noted", "d", {"n": 1})
+        hold_audit_row(session, "call-1", 1)
+        session.commit()
+    with Session(engine) as session:
+        OUTBOX.emit(session, "noted", "d", {"n": 2})
+        hold_audit_row(session, "call-1", 2)
+        with pytest.raises(IntegrityError):
+            session.commit()
+    assert [n for _, n in log(engine)] == [1]
+    assert audit_rows(engine) == [("call-1", {"n": 1})]
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_a_request_waiting_on_its_duplicate_holds_no_outbox_lock_so_other_writers_commit(engine):
+    """Two deliveries of one request: the second's audit row waits for the first's transaction to end
+    (the call id is unique). It waits before taking the outbox's lock (on PostgreSQL its audit row
+    and its event are one statement): meanwhile other writers' events commit."""
+    first = Session(engine)
+    hold_audit_row(first, "call-1", 1)
+    write_pending(first)  # the first delivery's row is in, not committed: it takes no outbox lock
+
+    def second_delivery():
+        with Session(engine) as session:
+            OUTBOX.emit(session, "noted", "dup", {"n": 2})
+            hold_audit_row(session, "call-1", 2)
+            try:
+                session.commit()
+                return "committed"
+            except IntegrityError:
+                return "refused"
+
+    waiting = eventlet.spawn(second_delivery)
+    eventlet.sleep(0.3)  # the second delivery is waiting on the first's row now
+    assert not waiting.dead
+    with eventlet.Timeout(10):
+        with Session(engine) as other:
+            OUTBOX.emit(other, "noted", "other", {"n": 3})
+            other.commit()  # would wait for the first transaction too if the waiter held the lock
+    assert not waiting.dead
+    first.commit()
+    assert waiting.wait() == "refused"
+    first.close()
+    assert [n for _, n in log(engine)] == [3]
+    assert audit_rows(engine) == [("call-1", {"n": 1})]
