@@ -777,6 +777,7 @@ def run_backend(backend: str, args, amqp_uri: str, tmp: Path, echo: Server, pg: 
         say(f"loaded {args.bookings:,} activities + bookings over {YEAR_DAYS} days from {day0} (local) in "
             f"{data['load_seconds']:.1f} s" + (" (then VACUUM ANALYZE, as autovacuum would)" if data["analysed"]
                                               else " (no ANALYZE, as in a running service)"))
+        settle(events_url)  # the load's writes go to disk now, not during the measurements below
         tps = [echo_tp] if echo_tp else []
         if not args.skip_throughput:
             cells = Cells(world, day0, YEAR_DAYS + 10)
