@@ -49,6 +49,16 @@ class RawJSON(Mapping):
         return f"RawJSON({self.text[:60]!r}{'...' if len(self.text) > 60 else ''})"
 
 
+def merged(document: Mapping, **extra) -> Mapping:
+    """``{**document, **extra}``; a ``RawJSON`` stays text, ``extra`` written into it (its keys must
+    not be the document's: a key twice in one object would be read as the last one)."""
+    if not isinstance(document, RawJSON):
+        return {**document, **extra}
+    head = document.text.rstrip()[:-1].rstrip()  # the object without its closing brace
+    tail = kombu_json.dumps(extra)[1:]  # '"key": value, ...}', as the reply would write it
+    return RawJSON(head + (tail if head.endswith("{") or tail == "}" else ", " + tail))
+
+
 def dumps(obj) -> str:
     """``obj`` as JSON, as kombu's ``json`` serializer writes it, with every ``RawJSON`` in it
     written as its text."""

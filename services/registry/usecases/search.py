@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from services.common.orgpath import in_subtree
 from services.common.pagination import Pager
 from services.common.query import contains, get_or_not_found
+from services.common.rawjson import merged
 
 from ..models import Org, Venue, VenueArtField
 from .nearest import nearest
@@ -105,7 +106,7 @@ def _search_near(session: Session, conditions: list, related: list, near: dict, 
     """Nearest first, a page at a time from the cursor on (``nearest.py``)."""
     hits = nearest(session, conditions, related, near, pager.after, pager.limit + 1)
     found = venue_documents(session, [i for _, i in hits[: pager.limit]])  # the page: stored documents
-    return pager.page(hits, lambda h: [h[0], h[1]], lambda h: {**found[h[1]], "distance_km": round(h[0], 3)})
+    return pager.page(hits, lambda h: [h[0], h[1]], lambda h: merged(found[h[1]], distance_km=round(h[0], 3)))
 
 
 def _in_subtree(v):

@@ -40,3 +40,13 @@ def test_in_the_process_it_reads_like_its_dict():
     raw = RawJSON(json.dumps(doc))
     assert raw == doc and doc == raw and raw["spaces"][0]["id"] == "s1" and dict(raw) == doc
     assert rawjson.dumps({"x": 1}) == kombu_json.dumps({"x": 1})  # nothing spliced: kombu's text
+
+
+@given(documents, st.dictionaries(st.text(max_size=8).map(lambda k: "+" + k), values, max_size=3))
+def test_a_document_merged_with_more_keys_stays_text_and_reads_as_the_merged_dict(doc, extra):
+    stored = RawJSON(json.dumps(doc))
+    merged = rawjson.merged(stored, **extra)
+    assert isinstance(merged, RawJSON)
+    assert json.loads(merged.text) == {**doc, **extra}  # "+..." keys: none of them the document's
+    assert json.loads(rawjson.dumps([merged])) == [{**doc, **extra}]
+    assert rawjson.merged(doc, **extra) == {**doc, **extra}  # a dict (a document built from rows) merges as one
