@@ -3,10 +3,10 @@
 - ``record(session, table, ...)`` holds the row in the caller's session for its commit, so it commits
   or rolls back with the write itself (written by ``outbox.write_pending`` ahead of the write's
   events, before the outbox's lock is taken; on PostgreSQL one row and one event are one
-  statement, ``statement(table)`` as its first part): who (the token's ``sub``, name and organisation; ``anonymous`` without
-  one), what (the method), on which target (the reply's ``id``, else the first argument, at most 64
-  characters), the arguments, the reply, when, and the request's correlation id (``call_id``,
-  unique: a second row for one request fails the commit).
+  statement, ``statement(table)`` as its first part): who (the token's ``sub``, name and
+  organisation; ``anonymous`` without one), what (the method), on which target (the reply's
+  ``id``, else the first argument, at most 64 characters), the arguments, the reply, when, and the
+  request's correlation id (``call_id``, unique: a second row for one request fails the commit).
 - ``recorded_reply(session, table, call_id)`` is the reply recorded for a request, so a request
   RabbitMQ delivers again (its ack was lost when a replica died after replying) is answered from
   here and not applied twice.

@@ -29,8 +29,8 @@ envelope's ``id``. With several replicas on PostgreSQL one relay works at a time
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import partial
 from datetime import datetime
+from functools import partial
 from itertools import groupby
 from operator import itemgetter
 
@@ -217,8 +217,8 @@ def write_pending(session: Session) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _write_at_commit(session: Session) -> None:
-    if session.get_nested_transaction() is None and any(session.info.get(key) for key in PENDING):  # not a savepoint's
-        write_pending(session)
+    if session.get_nested_transaction() is None and any(session.info.get(key) for key in PENDING):
+        write_pending(session)  # (not at a savepoint's commit: at the outermost one)
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -50,13 +50,17 @@ def venue_space(session: Session, venue_id: str, space_id: str) -> tuple[Venue, 
     return venue, space
 
 
+def _overlap_params(booking: dict) -> dict:
+    """``_CLASH``'s values for ``booking``."""
+    return {"space_id": booking["space_id"], "starts_at": booking["starts_at"], "ends_at": booking["ends_at"],
+            "after": booking["starts_at"] - domain.MAX_ACTIVITY_LENGTH}
+
+
 def _booked_space(session: Session, booking: dict):
     """The venue's and the space's columns a booking is checked against and its ``clash``, in one
     Core query (no ORM objects: a venue's ``selectin`` spaces, 20 and more, cost more than the
     check itself)."""
-    row = session.execute(_BOOKED_SPACE, {
-        "space_id": booking["space_id"], "venue_id": booking["venue_id"], "ends_at": booking["ends_at"],
-        "starts_at": booking["starts_at"], "after": booking["starts_at"] - domain.MAX_ACTIVITY_LENGTH}).first()
+    row = session.execute(_BOOKED_SPACE, {**_overlap_params(booking), "venue_id": booking["venue_id"]}).first()
     if row is None:
         venue_space(session, booking["venue_id"], booking["space_id"])  # raises the NotFound that says which is missing
     return row
@@ -77,8 +81,7 @@ def _check_bookings(session: Session, bookings: list[dict]) -> list:
     domain.check_slots([Slot(b["space_id"], b["starts_at"], b["ends_at"]) for b in bookings])
     for b, space in checked:
         if space.clash is not None:
-            clash = session.execute(_CLASH, {"space_id": b["space_id"], "ends_at": b["ends_at"], "starts_at": b["starts_at"],
-                                             "after": b["starts_at"] - domain.MAX_ACTIVITY_LENGTH}).first()
+            clash = session.execute(_CLASH, _overlap_params(b)).first()
             when = (f"from {clash.starts_at.astimezone(domain.LOCAL):%Y-%m-%d %H:%M}"
                     f" to {clash.ends_at.astimezone(domain.LOCAL):%H:%M}" if clash is not None
                     else "then")  # (that booking was cancelled a moment ago: the refusal stands)
