@@ -34,6 +34,11 @@ class DatabaseCollector:
         self._counted: tuple[float, list] | None = None  # (when, the families counted then)
         REGISTRY.register(self)
 
+    def add(self, db: Database) -> None:
+        """Count ``db`` too, from the next scrape on (a count made without it is not answered again)."""
+        self.databases.append(db)
+        self._counted = None
+
     def collect(self):
         counted = self._counted
         if counted is not None and time.monotonic() - counted[0] < self.max_age:
@@ -64,8 +69,7 @@ class DatabaseGauges(DependencyProvider):
         self.collector.max_age = float(self.container.config.get("METRICS_DB_MAX_AGE_SECONDS", 0))
 
     def start(self):
-        self.collector.databases.append(self.db)
-        self.collector._counted = None  # a new database: count afresh
+        self.collector.add(self.db)
 
     def stop(self):
         if self.db in self.collector.databases:

@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from . import audit
 from .bulk import insert_rows
 from .clock import to_wire, utcnow
-from .db import PENDING, PENDING_AUDIT, PENDING_WRITES, hold_for_commit
+from .db import PENDING, PENDING_AUDIT, PENDING_WRITES, hold_for_commit, is_postgres
 from .envelope import from_storage, new_envelope
 from .locks import advisory_lock_key, advisory_xact_lock
 from .query import Prepared
@@ -104,7 +104,7 @@ class Outbox:
                   "time": datetime.fromisoformat(envelope["time"]),
                   "envelope": {k: v for k, v in envelope.items() if k != "seq"}, "lock": self._lock}
         insert_event = self._insert
-        if len(ahead) == 1 and len(ahead[0][1]) == 1 and session.connection().dialect.name == "postgresql":
+        if len(ahead) == 1 and len(ahead[0][1]) == 1 and is_postgres(session):
             table, (row,) = ahead[0]
             insert_event = self._with_audit.get(table)
             if insert_event is None:

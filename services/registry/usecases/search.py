@@ -49,6 +49,8 @@ def search_venues(session: Session, filters: dict) -> dict:
 # index or not, a cursor or not), its values as named parameters (``_params``): SQLAlchemy then
 # neither builds the statement nor computes its cache key again per call.
 _PAGES: dict = {}
+# After a cursor's key (``q_after_name``, ``q_after_id``), in the pages' order (name, id).
+_AFTER = tuple_(Venue.name, Venue.id) > tuple_(bindparam("q_after_name"), bindparam("q_after_id"))
 
 
 def _params(filters: dict, pager: Pager, path: str | None, fts: bool) -> dict:
@@ -80,9 +82,7 @@ def _keys(filters: dict, sqlite: bool, path: str | None, fts: bool, after: bool)
     else:
         conditions += _equalities(filters, v)
     order = (Venue.name, Venue.id)
-    if after:
-        conditions.append(tuple_(*order) > tuple_(v("q_after_name"), v("q_after_id")))
-    return select(*order).where(*conditions).order_by(*order).limit(v("q_limit"))
+    return select(*order).where(*conditions, *([_AFTER] if after else [])).order_by(*order).limit(v("q_limit"))
 
 
 def _text(filters: dict, v) -> list:
@@ -145,9 +145,8 @@ def _keys_per_org(conditions: list, after: bool):
     ``ix_venues_org_path_name_id`` in name order, at most a page each), merged. The planner would
     rather walk the whole name index, expecting the subtree's venues spread evenly through it."""
     order = (Venue.name, Venue.id)
-    after = [tuple_(*order) > tuple_(bindparam("q_after_name"), bindparam("q_after_id"))] if after else []
     orgs = select(Org.path).where(in_subtree(Org.path, bindparam("q_path"))).subquery()
-    per_org = (select(*order).where(Venue.org_path == orgs.c.path, *conditions, *after)
+    per_org = (select(*order).where(Venue.org_path == orgs.c.path, *conditions, *([_AFTER] if after else []))
                .order_by(*order).limit(bindparam("q_limit")).lateral())
     stmt = select(per_org.c.name, per_org.c.id).select_from(orgs).join(per_org, true())
     return stmt.order_by(per_org.c.name, per_org.c.id).limit(bindparam("q_limit"))

@@ -28,7 +28,7 @@ def test_a_scrape_within_the_max_age_answers_the_last_count(tmp_path):
 
     collector = DatabaseCollector([("culture_test_things", "Things", [])], read)
     try:
-        collector.databases.append(SimpleNamespace(url="figures", session=lambda: Session(engine)))
+        collector.add(SimpleNamespace(url="figures", session=lambda: Session(engine)))
         collector.max_age = 3600
         assert scrape() == 0 and len(counts) == 1
         with engine.begin() as conn:
@@ -37,6 +37,9 @@ def test_a_scrape_within_the_max_age_answers_the_last_count(tmp_path):
         collector.max_age = 0
         assert scrape() == 1 and len(counts) == 2  # 0: every scrape counts
         assert scrape() == 1 and len(counts) == 3
+        collector.max_age = 3600
+        collector.add(SimpleNamespace(url="figures", session=lambda: Session(engine)))  # a replica starts
+        assert scrape() == 1 and len(counts) == 4  # counted afresh (one database, counted once)
     finally:
         REGISTRY.unregister(collector)
         engine.dispose()
