@@ -25,6 +25,7 @@ Over nameko's ``Rpc`` it adds, in this order, for every call:
 """
 from __future__ import annotations
 
+import inspect
 import logging
 import sys
 import time
@@ -32,7 +33,7 @@ import uuid
 from functools import partial
 
 from marshmallow import ValidationError
-from nameko.exceptions import ContainerBeingKilled, IncorrectSignature
+from nameko.exceptions import ContainerBeingKilled
 from nameko.rpc import Rpc as NamekoRpc
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -88,11 +89,14 @@ class Rpc(NamekoRpc):
         # This entrypoint's own series, looked up once (``labels()`` per call is a lock and a dict).
         self._requests = RPC_REQUESTS.labels(self.service, self.method_name)
         self._latency = RPC_LATENCY.labels(self.service, self.method_name)
+        # The method's signature, read once (nameko's check reads it again on every call).
+        self._signature = inspect.signature(getattr(self.container.service_cls, self.method_name))
 
     def check_signature(self, args, kwargs):
+        """nameko's check (the arguments bind to the method's parameters), refused as ``ValidationFailed``."""
         try:
-            super().check_signature(args, kwargs)
-        except IncorrectSignature as exc:
+            self._signature.bind(None, *args, **kwargs)
+        except TypeError as exc:
             raise ValidationFailed({"_schema": [f"{self.method_name}: {exc}"]}) from None
 
     def handle_message(self, body, message):

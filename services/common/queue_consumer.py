@@ -30,7 +30,9 @@ serializer whatever content type the request claimed, encoded once (in JSON, a s
 document, ``rawjson.RawJSON``, goes in as its text) (nameko's ``Responder`` answers in the
 request's own type: a pickled reply to a pickle request, a ``KeyError`` for a type kombu has no
 serializer for), and a request without ``reply_to`` is logged and acked (nameko's ``Responder``
-raised ``KeyError`` in a managed thread, which kills the container).
+raised ``KeyError`` in a managed thread, which kills the container). The reply goes out as
+nameko's ``Publisher`` sends it (``ReplyPublisher``: kombu's producer pool, publisher confirms,
+persistent, kombu's retries), without parsing the broker's URI again for every reply.
 """
 from __future__ import annotations
 
@@ -39,12 +41,14 @@ import sys
 from functools import partial
 
 import kombu.serialization
+from kombu import Connection
+from kombu.pools import producers
 from kombu.utils import json as kombu_json
-from nameko.constants import (AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, DEFAULT_SERIALIZER,
-                              LOGIN_METHOD_CONFIG_KEY, SERIALIZER_CONFIG_KEY)
+from nameko.constants import (AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, DEFAULT_RETRY_POLICY, DEFAULT_SERIALIZER,
+                              DEFAULT_TRANSPORT_OPTIONS, LOGIN_METHOD_CONFIG_KEY, PERSISTENT,
+                              SERIALIZER_CONFIG_KEY)
 from nameko.exceptions import MethodNotFound, UnserializableValueError, serialize
 from nameko.messaging import QueueConsumer as NamekoQueueConsumer
-from nameko.rpc import Responder as NamekoResponder
 from nameko.rpc import RpcConsumer as NamekoRpcConsumer
 from nameko.rpc import get_rpc_exchange
 
@@ -103,21 +107,39 @@ class QueueConsumer(NamekoQueueConsumer):
             self.requeue_message(message)
 
 
-class Responder(NamekoResponder):
-    """nameko's, but the reply is always in the container's serializer."""
+class ReplyPublisher:
+    """What nameko's ``Publisher`` does for a reply (a producer from kombu's pool, publisher
+    confirms, persistent, kombu's retry policy), with the pool's key (a kombu ``Connection``, parsed
+    from the URI) made once per container instead of once per reply."""
+
+    def __init__(self, amqp_uri: str, ssl=None, login_method=None):
+        options = dict(DEFAULT_TRANSPORT_OPTIONS, confirm_publish=True)
+        self.key = Connection(amqp_uri, transport_options=options, ssl=ssl, login_method=login_method)
+
+    def publish(self, body, **kwargs) -> None:
+        with producers[self.key].acquire(block=True) as producer:
+            producer.publish(body, headers={}, delivery_mode=PERSISTENT, mandatory=False,
+                             retry=True, retry_policy=DEFAULT_RETRY_POLICY, **kwargs)
+
+
+class Responder:
+    """nameko's, but the reply is always in the container's serializer, encoded once (nameko
+    encodes the result to try it, then the reply again, in the request's own content type)."""
+
+    def __init__(self, publisher: ReplyPublisher, exchange, serializer: str, message):
+        self.publisher, self.exchange, self.serializer, self.message = publisher, exchange, serializer, message
 
     def send_response(self, result, exc_info):
         error = serialize(exc_info[1]) if exc_info is not None else None
-        try:  # encoded once, here (nameko encodes the result to try it, then the reply again)
+        try:
             content_type, content_encoding, body = self._encode({"result": result, "error": error})
         except Exception:  # noqa: BLE001 - as nameko: the error below always serializes
             exc_info = sys.exc_info()
             result, error = None, serialize(UnserializableValueError(result))
             content_type, content_encoding, body = self._encode({"result": result, "error": error})
-        publisher = self.publisher_cls(self.amqp_uri, ssl=self.ssl, login_method=self.login_method)
-        publisher.publish(body, content_type=content_type, content_encoding=content_encoding,
-                          exchange=self.exchange, routing_key=self.message.properties["reply_to"],
-                          correlation_id=self.message.properties.get("correlation_id"))
+        self.publisher.publish(body, content_type=content_type, content_encoding=content_encoding,
+                               exchange=self.exchange, routing_key=self.message.properties["reply_to"],
+                               correlation_id=self.message.properties.get("correlation_id"))
         return result, exc_info
 
     def _encode(self, reply):
@@ -128,6 +150,14 @@ class Responder(NamekoResponder):
 
 class RpcConsumer(NamekoRpcConsumer):
     queue_consumer = QueueConsumer()
+
+    def setup(self):
+        super().setup()
+        config = self.container.config
+        self._replies = ReplyPublisher(config[AMQP_URI_CONFIG_KEY], ssl=config.get(AMQP_SSL_CONFIG_KEY),
+                                       login_method=config.get(LOGIN_METHOD_CONFIG_KEY))
+        self._exchange = get_rpc_exchange(config)
+        self._serializer = config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER)
 
     def on_decode_error(self, message, exc):
         routing_key = message.delivery_info.get("routing_key") or ""
@@ -146,11 +176,7 @@ class RpcConsumer(NamekoRpcConsumer):
                         message.delivery_info.get("routing_key"))
             self.queue_consumer.ack_message(message)
             return result, exc_info
-        config = self.container.config
-        responder = Responder(config[AMQP_URI_CONFIG_KEY], get_rpc_exchange(config),
-                              config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER), message,
-                              ssl=config.get(AMQP_SSL_CONFIG_KEY),
-                              login_method=config.get(LOGIN_METHOD_CONFIG_KEY))
+        responder = Responder(self._replies, self._exchange, self._serializer, message)
         result, exc_info = responder.send_response(result, exc_info)
         self.queue_consumer.ack_message(message)
         return result, exc_info

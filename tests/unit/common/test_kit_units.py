@@ -7,11 +7,14 @@ import time
 
 import jwt
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from marshmallow import ValidationError
 
 from services.common.auth import Caller, decode_caller, issue_token
 from services.common.envelope import ENVELOPE, EnvelopeSchema, from_message, from_storage, new_envelope, with_defaults
 from services.common.errors import Forbidden, Unauthorized, ValidationFailed
+from services.common.fields import Id, Strict, load_id
 from services.common.pagination import PageQuery, decode_cursor, encode_cursor, page
 
 SECRET = "unit-secret-" + "y" * 40
@@ -315,3 +318,23 @@ def test_a_signed_token_whose_claims_no_database_could_store_is_unauthorized(cla
                          algorithm="HS256")
     with pytest.raises(Unauthorized):
         decode_caller(f"Bearer {token}", "s" * 40)
+
+
+# --- an id argument (fields.load_id) ---
+
+@settings(max_examples=300)
+@given(st.one_of(st.text(max_size=80), st.none(), st.integers(), st.lists(st.text(max_size=3), max_size=2),
+                 st.binary(max_size=4), st.booleans()))
+def test_an_id_argument_loads_as_its_one_field_schema_would(value):
+    """``load_id`` deserializes with the field alone; it answers what the one-field schema it
+    replaced answers, value or errors, under the argument's name."""
+    schema = Strict.from_dict({"venue_id": Id(required=True)})()
+    try:
+        expected = schema.load({"venue_id": value})["venue_id"]
+    except ValidationError as exc:
+        expected = exc.messages
+    try:
+        got = load_id("venue_id", value)
+    except ValidationError as exc:
+        got = exc.messages
+    assert got == expected
