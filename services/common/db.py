@@ -162,8 +162,7 @@ def wrote(session: Session) -> bool:
     and audit rows held for the commit (``hold_for_commit``)."""
     if not session.in_transaction():
         return False
-    if (session.new or session.dirty or session.deleted or session.info.get(PENDING_WRITES)
-            or session.info.get(PENDING_AUDIT)):
+    if session.new or session.dirty or session.deleted or any(session.info.get(key) for key in PENDING):
         return True
     return session.connection().info.get(WROTE, True)
 

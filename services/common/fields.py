@@ -115,7 +115,7 @@ def schema_of(cls: type[Schema]) -> Schema:
     return cls()
 
 
-ID_ARGUMENT = Id(required=True)
+_ID_ARGUMENT = Id(required=True)
 
 
 def load_id(name: str, value) -> str:
@@ -123,7 +123,7 @@ def load_id(name: str, value) -> str:
     of at most 64 characters, refused as ``ValidationFailed`` under the argument's own name (the
     field's own errors, as a one-field schema would give them, without a schema per call)."""
     try:
-        return ID_ARGUMENT.deserialize(value)
+        return _ID_ARGUMENT.deserialize(value)
     except ValidationError as exc:
         raise ValidationError({name: exc.messages}) from None
 

@@ -88,7 +88,7 @@ class Outbox:
         of them (``KeyError``)."""
         envelopes = self.prepare_many(events)
         if envelopes:
-            _queue(session, self, envelopes)
+            hold_for_commit(session, PENDING_WRITES, self, envelopes)
         return envelopes
 
     def _write(self, session: Session, envelopes: list[dict], ahead: list = ()) -> None:
@@ -186,10 +186,6 @@ class Outbox:
 # ``(outbox, transaction emitted in, envelopes)``, ``session.info[PENDING_AUDIT]`` of ``(audit_log
 # table, transaction, [row])`` (``audit.record``). Written by ``write_pending`` (at the outermost
 # commit, or when asked); dropped with a savepoint or transaction rolled back.
-
-def _queue(session: Session, outbox: Outbox, envelopes: list[dict]) -> None:
-    hold_for_commit(session, PENDING_WRITES, outbox, envelopes)
-
 
 def _grouped(entries) -> list[tuple]:
     """Held entries as ``(writer, items)``, one per run of entries with the same writer, in order."""
