@@ -17,6 +17,7 @@ from prometheus_client import REGISTRY
 from sqlalchemy import Column, Integer, MetaData, String, Table, delete, insert, select, text, update
 
 from services.common.base import ServiceBase
+from services.common.bulk import upsert_rows
 from services.common.db import Database, make_engine
 from services.common.entrypoints import rpc
 from services.common.follower import Follower, FollowHandler
@@ -89,12 +90,10 @@ def apply_thing(session, envelope):
     if data["name"].startswith("poison"):
         raise RuntimeError("this copy cannot apply a poison thing")
     session.execute(insert(applications).values(event_id=envelope["id"], type=envelope["type"]))
-    row = session.execute(select(thing_copy).where(thing_copy.c.id == data["id"]).with_for_update()).first()
-    if row is None:
-        session.execute(insert(thing_copy).values(id=data["id"], name=data["name"], version=data["version"]))
-    elif row.version < data["version"]:
-        session.execute(update(thing_copy).where(thing_copy.c.id == data["id"])
-                        .values(name=data["name"], version=data["version"]))
+    # The kit's upsert, as the services' copies write: idempotent even when the live handler and a
+    # catch-up apply one event at once (a SELECT ... FOR UPDATE finds no row to lock for a new thing).
+    upsert_rows(session, thing_copy, [{"id": data["id"], "name": data["name"], "version": data["version"]}],
+                key="id", newer="version")
 
 
 class Copy:
